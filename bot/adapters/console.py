@@ -1,0 +1,145 @@
+"""pathbot in a terminal: the same commands, buttons as numbered choices.
+
+Reads one line per input, interactive or piped, and returns at end of input, so a
+newcomer can try everything without a token and tests can script it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.core.cards import Button, Card, Reply
+from bot.core.errors import DomainError
+from bot.core.models import Place, UserRef
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+PLACE = Place("console", "local", "console")
+APOLOGY = "Sorry, something went wrong on our side; it has been logged. Try again."
+
+
+def render_text(card: Card, numbered_from: int = 1) -> str:
+    """A card as plain text; buttons become [n] choices numbered from `numbered_from`."""
+    lines = [card.title, "=" * min(len(card.title), 60)]
+    for section in card.sections:
+        if section.heading:
+            lines.append(f"\n{section.heading}")
+        lines.append(section.text)
+    for field in card.fields:
+        lines.append(f"\n{field.name}\n  " + field.value.replace("\n", "\n  "))
+    buttons = card.all_buttons()
+    if buttons:
+        choices = "  ".join(f"[{numbered_from + i}] {b.label}" for i, b in enumerate(buttons))
+        lines.append(f"\n{choices}")
+    if card.footer:
+        lines.append(f"({card.footer})")
+    return "\n".join(lines).replace("**", "") + "\n"
+
+
+class Console:
+    def __init__(self, service: Service, out: TextIO, user_id: str | None = None) -> None:
+        self.service = service
+        self.out = out
+        self.user = UserRef("console", "", user_id or _login_name())
+        self.buttons: tuple[Button, ...] = ()
+        self.commands: dict[str, Callable[[str], object]] = {}
+
+    def show(self, card: Card, prefix: str = "") -> None:
+        if prefix:
+            self.out.write(f"{prefix}\n")
+        self.out.write(render_text(card) + "\n")
+        if card.buttons:
+            self.buttons = card.all_buttons()
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """One input line; False when the user asked to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in {"/quit", "/exit", "quit", "exit"}:
+            return False
+        try:
+            await self._dispatch(line)
+        except DomainError as exc:
+            self.out.write(f"! {exc.user_message.replace('**', '')}\n\n")
+        except Exception:
+            log.exception("console: unexpected error handling %r", line)
+            self.out.write(f"! {APOLOGY}\n\n")
+        return True
+
+    async def _dispatch(self, line: str) -> None:
+        if line.isdigit():
+            await self._press(int(line))
+            return
+        name, _, rest = line.partition(" ")
+        arg = rest.strip() or None
+        svc = self.service
+        if name == "/compare":
+            self.show(svc.compare(arg))
+        elif name == "/role":
+            self.show(svc.role(arg))
+        elif name == "/quiz":
+            card_id, card = await svc.open_quiz(PLACE)
+            await svc.attach_message(card_id, "console")
+            self.show(card, "(posted in the channel)")
+        elif name == "/results":
+            self.show(await svc.results(self.user))
+        elif name == "/path":
+            await self._deliver(await svc.path(self.user, arg))
+        elif name == "/forget":
+            self.show(svc.forget_prompt())
+        elif name == "/stats":
+            self.show(await svc.stats(PLACE, is_admin=True))
+        else:
+            self.show(svc.help(), "" if name == "/help" else f"Unknown command {name!r}.")
+
+    async def _press(self, number: int) -> None:
+        if not 1 <= number <= len(self.buttons):
+            self.out.write(f"! Choose a number from 1 to {len(self.buttons)}.\n\n"
+                           if self.buttons else "! There is nothing to choose right now.\n\n")
+            return
+        button = self.buttons[number - 1]
+        self.out.write(f"> {button.label}\n")
+        reply = await self.service.press(self.user, button.action_id, PLACE, self.user.user_id)
+        await self._deliver(reply)
+
+    async def _deliver(self, reply: Reply) -> None:
+        if reply.public:
+            self.show(reply.public, "(posted in the channel)")
+        if reply.dm:
+            self.show(reply.dm, "(sent to you by direct message)")
+        self.show(reply.card)
+        if reply.refresh_card:
+            found = await self.service.quiz_card(reply.refresh_card)
+            if found:
+                self.out.write(f"(the quiz card in the channel now says: {found[1].footer})\n\n")
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "you"
+
+
+async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    console = Console(service, out)
+    interactive = stdin.isatty()
+    out.write("pathbot console — type /help for commands, /quit to leave.\n\n")
+    while True:
+        if interactive:
+            out.write("pathbot> ")
+            out.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:  # end of input
+            return 0
+        if not interactive:
+            out.write(f"pathbot> {line.rstrip()}\n")
+        if not await console.handle(line):
+            return 0

@@ -1,0 +1,97 @@
+"""`pathbot` (also `python -m bot`): console, run, content check, db migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.bootstrap import build_service
+from bot.config import Config, ConfigError, load_config
+from bot.core.content import check_content
+from bot.core.errors import ContentError
+from bot.logs import setup_logging
+from bot.storage.migrate import MigrationError
+from bot.storage.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pathbot", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("console", help="the whole product in a terminal (no token needed)")
+    sub.add_parser("run", help="start every adapter whose credentials are set")
+    content = sub.add_parser("content", help="content tools").add_subparsers(
+        dest="action", required=True)
+    check = content.add_parser("check", help="validate a content folder")
+    check.add_argument("dir", nargs="?", type=Path, help="folder (default: PATHBOT_CONTENT)")
+    db = sub.add_parser("db", help="database tools").add_subparsers(dest="action", required=True)
+    db.add_parser("migrate", help="apply pending migrations")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 2
+    quiet = args.command == "console" and "PATHBOT_LOG_LEVEL" not in os.environ
+    setup_logging("WARNING" if quiet else config.log_level, config.secrets())
+    try:
+        return _dispatch(args, config)
+    except ContentError as exc:
+        print("pathbot: the content is invalid; nothing started:", file=sys.stderr)
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    except MigrationError as exc:
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "content":
+        return content_check(args.dir or config.content_dir)
+    if args.command == "db":
+        return asyncio.run(db_migrate(config))
+    if args.command == "console":
+        return asyncio.run(console(config))
+    from bot.runner import run
+
+    return asyncio.run(run(config))
+
+
+def content_check(directory: Path) -> int:
+    content, problems = check_content(directory)
+    if problems or content is None:
+        print("\n".join(problems))
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(content.roles)} roles, {len(content.dimensions)} dimensions, "
+          f"{len(content.questions)} questions, {len(content.paths)} learning paths "
+          f"(version {content.version}) in {directory}")
+    return 0
+
+
+async def db_migrate(config: Config) -> int:
+    store = await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)
+    await store.close()
+    print(f"ok: {config.db_path} is up to date")
+    return 0
+
+
+async def console(config: Config) -> int:
+    from bot.adapters.console import run_console
+
+    service = await build_service(config)
+    try:
+        return await run_console(service)
+    finally:
+        await service.store.close()

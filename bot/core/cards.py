@@ -1,0 +1,62 @@
+"""Platform-neutral cards: what the service answers, and what each adapter renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ButtonStyle = Literal["primary", "secondary", "success", "danger"]
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action_id: str
+    style: ButtonStyle = "secondary"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True)
+class Section:
+    text: str
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    """A message: title, text sections, fields, rows of buttons, footer.
+
+    `accent` is an RGB colour (Discord embed colour); renderers may ignore it.
+    """
+
+    title: str
+    sections: tuple[Section, ...] = ()
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    footer: str = ""
+    accent: int | None = None
+
+    def all_buttons(self) -> tuple[Button, ...]:
+        return tuple(b for row in self.buttons for b in row)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The outcome of a command or button press, for the adapter to deliver.
+
+    - `card`: shown privately to the person (replaces their private quiz message);
+    - `public`: posted in the channel (a shared result);
+    - `dm`: sent by direct message (a learning path); see Service.dm_failed;
+    - `refresh_card`: the id of an in-channel quiz card whose tally changed.
+    """
+
+    card: Card
+    public: Card | None = None
+    dm: Card | None = None
+    refresh_card: str | None = None

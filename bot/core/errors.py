@@ -1,0 +1,86 @@
+"""Errors a user can act on. Adapters show `user_message` privately; anything else is a bug."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: the message is written for the person who pressed or typed."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class InvalidAction(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This button is not valid (it may have been altered or belong to an old "
+            "message). Run /quiz to start a fresh quiz."
+        )
+
+
+class NotYourQuiz(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This quiz belongs to someone else. Press **Start** on the quiz card to take "
+            "your own."
+        )
+
+
+class AlreadyAnswered(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Already answered: that question is behind you. Use the buttons on your "
+            "latest quiz message."
+        )
+
+
+class ContentChanged(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The quiz changed since you started — press **Retake** (or Start on the quiz "
+            "card) to take the current version."
+        )
+
+
+class UnknownSession(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That quiz no longer exists (its data may have been deleted with /forget). "
+            "Run /quiz to start again."
+        )
+
+
+class UnknownRole(DomainError):
+    def __init__(self, given: str, choices: list[str]) -> None:
+        super().__init__(f"There is no role called {given!r}. Choose one of: {', '.join(choices)}.")
+        self.choices = choices
+
+
+class UnknownDimension(DomainError):
+    def __init__(self, given: str, choices: list[str]) -> None:
+        super().__init__(
+            f"There is no comparison dimension called {given!r}. "
+            f"Choose one of: {', '.join(choices)}."
+        )
+        self.choices = choices
+
+
+class NoResultYet(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "You have no quiz result yet. Take the quiz with /quiz, or name a role: "
+            "/path <role>."
+        )
+
+
+class NotAllowed(DomainError):
+    pass
+
+
+class ContentError(Exception):
+    """Raised when content does not validate; `problems` is every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

@@ -1,0 +1,68 @@
+"""What the service keeps between button presses: sessions, results, in-channel quiz cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.core.models import UserRef
+
+SessionStatus = Literal["active", "finished"]
+
+
+@dataclass(frozen=True)
+class QuizSession:
+    """One person's run through the quiz. `answers[i]` is the option index for question i."""
+
+    id: str
+    user: UserRef
+    scope: str
+    channel_id: str
+    card_id: str
+    content_version: str
+    answers: tuple[int, ...] = ()
+    status: SessionStatus = "active"
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @property
+    def position(self) -> int:
+        """Index of the question to answer next."""
+        return len(self.answers)
+
+    def with_answer(self, option: int, now: float) -> QuizSession:
+        return replace(self, answers=(*self.answers, option), updated_at=now)
+
+
+@dataclass(frozen=True)
+class RoleScore:
+    role_id: str
+    percent: int
+    points: int
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """A finished quiz. `scores` sum to 100 percent, highest first; `top_role` wins ties."""
+
+    session_id: str
+    user: UserRef
+    scope: str
+    card_id: str
+    content_version: str
+    scores: tuple[RoleScore, ...]
+    top_role: str
+    created_at: float
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class QuizCard:
+    """An in-channel "Which path fits you?" message. `message_ref` is the platform's id."""
+
+    id: str
+    platform: str
+    scope: str
+    channel_id: str
+    message_ref: str = ""
+    created_at: float = 0.0

@@ -1,0 +1,232 @@
+"""The one seam adapters call: commands and button presses in, cards and replies out.
+
+Every refusal is a DomainError raised before anything is written; the adapter shows its
+message privately. The service holds no per-user state in memory: all of it is in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.core import actions, views
+from bot.core.cards import Card, Reply
+from bot.core.errors import (
+    AlreadyAnswered,
+    InvalidAction,
+    NoResultYet,
+    NotAllowed,
+    UnknownDimension,
+    UnknownRole,
+    UnknownSession,
+)
+from bot.core.models import Content, Place, UserRef
+from bot.core.paths import advise
+from bot.core.quiz import ensure_can_answer, ensure_owner, outcome
+from bot.core.records import QuizCard, QuizResult, QuizSession
+from bot.storage.base import Store
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    ("/compare [dimension]", "the two roles side by side, or one dimension of them"),
+    ("/role <role>", "one role in detail"),
+    ("/quiz", "post the “Which path fits you?” quiz; everyone answers privately"),
+    ("/results", "your saved results, newest first"),
+    ("/path [role]", "a learning path by DM, for your latest result or the role named"),
+    ("/forget", "delete everything pathbot stores about you"),
+    ("/stats", "how people here came out (admins)"),
+]
+STATS_REFUSAL = ("Only admins can see /stats (Discord: Manage Server permission; Slack: "
+                 "workspace admins or the people in PATHBOT_SLACK_ADMINS).")
+
+
+class Service:
+    def __init__(
+        self, content: Content, store: Store, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.content = content
+        self.store = store
+        self.clock = clock
+
+    # -- read-only commands ----------------------------------------------------------------
+    def help(self) -> Card:
+        return views.help_card(COMMANDS)
+
+    def compare(self, dimension: str | None = None) -> Card:
+        if not dimension:
+            return views.compare(self.content)
+        found = self.content.dimension(dimension)
+        if found is None:
+            raise UnknownDimension(dimension, [d.id for d in self.content.dimensions])
+        return views.compare(self.content, found)
+
+    def role(self, text: str | None) -> Card:
+        found = self.content.find_role(text or "")
+        if found is None:
+            raise UnknownRole(text or "", [r.name for r in self.content.roles])
+        return views.role(self.content, found)
+
+    def role_choices(self, typed: str = "") -> list[tuple[str, str]]:
+        """(name, id) of the roles whose name or id contains what was typed."""
+        typed = typed.strip().lower()
+        return [(r.name, r.id) for r in self.content.roles
+                if typed in r.name.lower() or typed in r.id]
+
+    def dimension_choices(self) -> list[tuple[str, str]]:
+        return [(d.name, d.id) for d in self.content.dimensions]
+
+    # -- the in-channel quiz card -------------------------------------------------------------
+    async def open_quiz(self, place: Place) -> tuple[str, Card]:
+        card = QuizCard(actions.new_id(), place.platform, place.scope, place.channel_id,
+                        created_at=self.clock())
+        await self.store.create_quiz_card(card)
+        return card.id, views.quiz_card(self.content, card.id, {})
+
+    async def attach_message(self, card_id: str, message_ref: str) -> None:
+        await self.store.set_card_message(card_id, message_ref)
+
+    async def quiz_card(self, card_id: str) -> tuple[QuizCard, Card] | None:
+        """The stored card (with its message reference) and its current public rendering."""
+        card = await self.store.get_quiz_card(card_id)
+        if card is None:
+            return None
+        tally = await self.store.card_tally(card_id)
+        return card, views.quiz_card(self.content, card_id, tally)
+
+    # -- button presses ---------------------------------------------------------------------
+    async def press(self, user: UserRef, action_id: str, place: Place, mention: str = "") -> Reply:
+        """Handle any pathbot button. `mention` is how to name the user in a shared card."""
+        action = actions.parse(action_id)
+        if action.verb == "start":
+            return Reply(await self._start(user, action.ref))
+        if action.verb == "forget":
+            deleted = await self.store.forget(user)
+            log.info("forget: deleted %d rows for a %s user", deleted, user.platform)
+            return Reply(views.notice("Deleted", f"Everything pathbot stored about you is gone "
+                                      f"({deleted} records)."))
+        if action.verb == "keep":
+            return Reply(views.notice("Nothing deleted", "Your data is untouched."))
+        session = await self.store.get_session(action.ref)
+        if session is None:
+            raise UnknownSession()
+        if action.verb == "ans":
+            return await self._answer(user, session, action.question, action.option)
+        if action.verb == "back":
+            return await self._back(user, session, action.question)
+        return await self._after_result(user, session, action.verb, mention)
+
+    async def _start(self, user: UserRef, card_id: str) -> Card:
+        card = await self.store.get_quiz_card(card_id)
+        if card is None:
+            raise InvalidAction()
+        active = await self.store.find_active_session(user, card_id)
+        if active and active.content_version == self.content.version:
+            return views.question(self.content, active)  # resume where they left off
+        return await self._new_session(user, card)
+
+    async def _new_session(self, user: UserRef, card: QuizCard) -> Card:
+        now = self.clock()
+        session = QuizSession(actions.new_id(), user, card.scope, card.channel_id, card.id,
+                              self.content.version, created_at=now, updated_at=now)
+        await self.store.create_session(session)
+        return views.question(self.content, session)
+
+    async def _answer(self, user: UserRef, session: QuizSession, q: int, option: int) -> Reply:
+        ensure_can_answer(session, user, q, self.content.version)
+        if not 0 <= option < len(self.content.questions[q].options):
+            raise InvalidAction()
+        now = self.clock()
+        after = session.with_answer(option, now)
+        finished = after.position == len(self.content.questions)
+        result = self._result(after, now) if finished else None
+        if not await self.store.record_answer(session.id, q, option, now, result):
+            raise AlreadyAnswered()
+        if not finished:
+            return Reply(views.question(self.content, after))
+        out = outcome(self.content, after.answers)
+        return Reply(views.result(self.content, session.id, out), refresh_card=session.card_id)
+
+    def _result(self, session: QuizSession, now: float) -> QuizResult:
+        out = outcome(self.content, session.answers)
+        return QuizResult(session.id, session.user, session.scope, session.card_id,
+                          session.content_version, out.scores, out.top_role, now)
+
+    async def _back(self, user: UserRef, session: QuizSession, q: int) -> Reply:
+        ensure_can_answer(session, user, q, self.content.version)
+        if q < 1 or not await self.store.undo_answer(session.id, q, self.clock()):
+            raise AlreadyAnswered()
+        fresh = await self.store.get_session(session.id)
+        if fresh is None:
+            raise UnknownSession()
+        return Reply(views.question(self.content, fresh))
+
+    async def _after_result(
+        self, user: UserRef, session: QuizSession, verb: str, mention: str
+    ) -> Reply:
+        ensure_owner(session, user)
+        if verb == "retake":
+            card = await self.store.get_quiz_card(session.card_id)
+            if card is None:
+                raise InvalidAction()
+            return Reply(await self._new_session(user, card))
+        res = await self.store.get_result(session.id)
+        if res is None:
+            raise InvalidAction()
+        if verb == "path":
+            return await self._path_reply(user, res.top_role, session.answers)
+        if not await self.store.mark_shared(session.id):
+            return Reply(views.notice("Already shared", "Your result is already in the channel."))
+        public = views.shared(self.content, mention or "Someone", res)
+        return Reply(views.notice("Shared", "Your result is now in the channel."), public=public)
+
+    # -- personal commands ------------------------------------------------------------------
+    async def results(self, user: UserRef) -> Card:
+        return views.results(self.content, await self.store.list_results(user))
+
+    async def path(self, user: UserRef, role: str | None = None) -> Reply:
+        """The learning path for the role named, else for the latest result, as a DM."""
+        if role:
+            found = self.content.find_role(role)
+            if found is None:
+                raise UnknownRole(role, [r.name for r in self.content.roles])
+            return await self._path_reply(user, found.id, ())
+        latest = await self.store.list_results(user, limit=1)
+        if not latest:
+            raise NoResultYet()
+        session = await self.store.get_session(latest[0].session_id)
+        answers = session.answers if session and self._current(session) else ()
+        return await self._path_reply(user, latest[0].top_role, answers)
+
+    def _current(self, session: QuizSession) -> bool:
+        return session.content_version == self.content.version
+
+    async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
+        if role_id not in self.content.role_index:
+            raise NoResultYet()
+        card = views.path(self.content, advise(self.content, role_id, answers))
+        if await self.store.dms_closed(user):
+            return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
+        name = self.content.role(role_id).name
+        return Reply(views.notice("Check your DMs", f"I sent you the {name} learning path."),
+                     dm=card)
+
+    async def dm_failed(self, user: UserRef, card: Card) -> Card:
+        """Remember that DMs are closed (no retry next time) and give the card back, noted."""
+        await self.store.set_dms_closed(user, self.clock())
+        return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
+
+    def forget_prompt(self) -> Card:
+        return views.forget_prompt()
+
+    async def stats(self, place: Place, is_admin: bool) -> Card:
+        if not is_admin:
+            raise NotAllowed(STATS_REFUSAL)
+        return views.stats(self.content, await self.store.stats(place.platform, place.scope))
+
+
+def _with_note(card: Card, note: str) -> Card:
+    footer = f"{note} · {card.footer}" if card.footer else note
+    return replace(card, footer=footer)

@@ -1,0 +1,201 @@
+"""Cards built from content and quiz state. Pure: no storage, no platform."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.core import actions
+from bot.core.cards import Button, Card, Field, Section
+from bot.core.models import Content, Dimension, Role
+from bot.core.paths import PathAdvice
+from bot.core.quiz import Outcome
+from bot.core.records import QuizResult, QuizSession, RoleScore
+
+BAR_WIDTH = 10
+
+
+def bullets(items: tuple[str, ...] | list[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def bar(percent: int) -> str:
+    filled = round(percent * BAR_WIDTH / 100)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def role_label(content: Content, role_id: str) -> str:
+    role = content.role_index.get(role_id)
+    return f"{role.emoji} {role.name}" if role else role_id
+
+
+def compare(content: Content, only: Dimension | None = None) -> Card:
+    dims = (only,) if only else content.dimensions
+    fields = tuple(
+        Field(d.name, "\n".join(f"{role_label(content, r)}: {v}" for r, v in d.values), False)
+        for d in dims
+    )
+    sections = () if only else (Section(bullets(content.choosing), "Choosing your path"),)
+    title = f"{content.title} — {only.name}" if only else content.title
+    return Card(title, sections, fields, footer=f"Source: {content.source}")
+
+
+def role(content: Content, r: Role) -> Card:
+    sections = (
+        Section(r.summary),
+        Section(bullets(r.how_they_work), "How they work"),
+        Section(bullets(r.day_to_day), "Day to day"),
+        Section(bullets(r.key_skills), "Key skills"),
+    )
+    fields = (Field("Example", r.example, False), Field("Who it suits", r.suits, False))
+    return Card(f"{r.emoji} {r.name}: {r.tagline}", sections, fields,
+                footer=f"Source: {content.source}", accent=r.color)
+
+
+def quiz_card(content: Content, card_id: str, tally: dict[str, int]) -> Card:
+    total = sum(tally.values())
+    intro = (
+        f"{len(content.questions)} quick questions, answered privately with buttons. "
+        "Press **Start** — your answers are only visible to you."
+    )
+    fields = tuple(
+        Field(role_label(content, r.id), _count_line(tally.get(r.id, 0), total))
+        for r in content.roles
+    )
+    people = "1 person has" if total == 1 else f"{total} people have"
+    start = Button("Start", actions.build("start", card_id), "primary")
+    return Card(content.quiz_title, (Section(intro),), fields, ((start,),),
+                footer=f"{people} finished · content {content.version}")
+
+
+def _count_line(count: int, total: int) -> str:
+    share = round(count * 100 / total) if total else 0
+    return f"{count} · {share}%"
+
+
+def question(content: Content, session: QuizSession) -> Card:
+    q = session.position
+    item = content.questions[q]
+    options = tuple(
+        Button(opt.label, actions.build("ans", session.id, q, i))
+        for i, opt in enumerate(item.options)
+    )
+    rows: tuple[tuple[Button, ...], ...] = (options,)
+    if q > 0:
+        rows += ((Button("◀ Back", actions.build("back", session.id, q)),),)
+    total = len(content.questions)
+    return Card(f"{content.quiz_title} · {q + 1}/{total}", (Section(item.text),), (), rows,
+                footer=f"Question {q + 1} of {total} · only you can see this")
+
+
+def result(content: Content, session_id: str, out: Outcome) -> Card:
+    top = content.role(out.top_role)
+    fields = tuple(_score_field(content, s) for s in out.scores)
+    sections = [Section(top.suits, "Why it may fit")]
+    if out.drivers:
+        lines = [f"“{text}” → **{label}**" for text, label in out.drivers]
+        sections.append(Section("\n".join(lines), "What drove it"))
+    if out.tied_with:
+        names = ", ".join(content.role(x).name for x in out.tied_with)
+        sections.append(Section(
+            f"It's a tie with {names}: both fit you equally. We show {top.name} first because "
+            "it comes first in our list — read both with /role."))
+    buttons = (
+        Button("Share to channel", actions.build("share", session_id), "primary"),
+        Button("Send me my learning path", actions.build("path", session_id), "success"),
+        Button("Retake", actions.build("retake", session_id)),
+    )
+    return Card(f"Your result: {top.emoji} {top.name}", tuple(sections), fields, (buttons,),
+                footer="Saved to /results · only you can see this", accent=top.color)
+
+
+def _score_field(content: Content, score: RoleScore) -> Field:
+    return Field(role_label(content, score.role_id), f"{bar(score.percent)} {score.percent}%")
+
+
+def shared(content: Content, user_mention: str, res: QuizResult) -> Card:
+    top = content.role(res.top_role)
+    fields = tuple(_score_field(content, s) for s in res.scores)
+    text = f"{user_mention} took the quiz: **{top.name}** fits best."
+    return Card(f"{content.quiz_title} — {top.emoji} {top.name}", (Section(text),), fields,
+                footer="Take it yourself: /quiz", accent=top.color)
+
+
+def results(content: Content, items: list[QuizResult]) -> Card:
+    if not items:
+        return Card("Your results", (Section("No results yet. Take the quiz with /quiz."),))
+    fields = tuple(_result_field(content, r) for r in items)
+    return Card("Your results", (Section("Newest first."),), fields,
+                footer=f"Current content version {content.version}")
+
+
+def _result_field(content: Content, res: QuizResult) -> Field:
+    when = datetime.fromtimestamp(res.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    scores = " · ".join(f"{role_label(content, s.role_id)} {s.percent}%" for s in res.scores)
+    return Field(f"{when} — {role_label(content, res.top_role)}",
+                 f"{scores}\ncontent {res.content_version}", False)
+
+
+def path(content: Content, advice: PathAdvice) -> Card:
+    sections = [Section(advice.path.intro)]
+    note = _advice_note(advice)
+    if note:
+        sections.append(Section(note, "From your answers"))
+    fields = tuple(
+        Field(f"{i}. {stage.title}", _stage_text(content, stage.goal, stage.skills,
+                                                 stage.project, stage.resources), False)
+        for i, stage in enumerate(advice.path.stages, start=1)
+    )
+    return Card(f"Learning path: {advice.role_name}", tuple(sections), fields,
+                footer=f"Source: {content.source}",
+                accent=content.role(advice.path.role_id).color)
+
+
+def _advice_note(advice: PathAdvice) -> str:
+    lines = []
+    if advice.has:
+        lines.append(f"You seem to have a head start in: {', '.join(advice.has)}.")
+    if advice.lacks:
+        lines.append(f"Give extra time to: {', '.join(advice.lacks)}.")
+    return "\n".join(lines)
+
+
+def _stage_text(
+    content: Content, goal: str, skills: tuple[str, ...], project: str, resources: tuple[str, ...]
+) -> str:
+    return "\n".join([
+        f"**Goal:** {goal}",
+        f"**Skills:** {', '.join(content.skill_name(s) for s in skills)}",
+        f"**Practice project:** {project}",
+        f"**Resources:** {'; '.join(resources)}",
+    ])
+
+
+def notice(title: str, text: str) -> Card:
+    return Card(title, (Section(text),))
+
+
+def forget_prompt() -> Card:
+    buttons = (
+        Button("Yes, delete my data", actions.build("forget", "confirm"), "danger"),
+        Button("Cancel", actions.build("keep", "cancel")),
+    )
+    text = ("This deletes every quiz session, answer and result stored about you, and the "
+            "note that your DMs are closed. It cannot be undone.")
+    return Card("Delete everything pathbot stores about you?", (Section(text),), (), (buttons,))
+
+
+def stats(content: Content, counts: dict[str, int]) -> Card:
+    total = sum(counts.values())
+    fields = tuple(
+        Field(role_label(content, r.id), _count_line(counts.get(r.id, 0), total))
+        for r in content.roles
+    )
+    who = "1 person has" if total == 1 else f"{total} people have"
+    text = f"{who} a result here (each person's latest result counts)."
+    return Card("How people here came out", (Section(text),), fields,
+                footer=f"Content version {content.version}")
+
+
+def help_card(commands: list[tuple[str, str]]) -> Card:
+    return Card("pathbot — AI Engineer or ML Engineer?",
+                (Section("\n".join(f"**{name}** — {what}" for name, what in commands)),))

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine: `python3 dev.py console` or `python3 dev.py test`.
+
+Creates `.venv` on first use and reinstalls the project whenever pyproject.toml changes,
+so the two Quick start commands need nothing but Python 3.11.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".pathbot-installed"
+
+
+def ensure_env() -> None:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    if not (BIN / "python").exists():
+        print("dev.py: creating .venv", flush=True)
+        venv.create(VENV, with_pip=True)
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    print("dev.py: installing pathbot and its dev tools into .venv", flush=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(digest)
+
+
+def run(args: list[str]) -> int:
+    return subprocess.call(args, cwd=ROOT)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(__doc__)
+        print("commands: console | test | lint | bench | pathbot ARGS...")
+        return 0 if argv else 2
+    ensure_env()
+    cmd, rest = argv[0], argv[1:]
+    py = str(BIN / "python")
+    if cmd == "test":
+        code = run([py, "-m", "ruff", "check", "bot", "tests", "bench"])
+        code = code or run([py, "-m", "mypy", "--strict", "bot"])
+        return code or run([py, "-m", "pytest", *rest])
+    if cmd == "lint":
+        return run([py, "-m", "ruff", "check", "bot", "tests", "bench"]) or run(
+            [py, "-m", "mypy", "--strict", "bot"]
+        )
+    if cmd == "bench":
+        name = rest[0] if rest else "core"
+        return run([py, str(ROOT / "bench" / f"{name}.py"), *rest[1:]])
+    if cmd == "console":
+        return subprocess.call([str(BIN / "pathbot"), "console", *rest])
+    if cmd == "pathbot":
+        return subprocess.call([str(BIN / "pathbot"), *rest])
+    print(f"dev.py: unknown command {cmd!r}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

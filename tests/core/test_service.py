@@ -1,0 +1,208 @@
+"""The service on a real SQLite store: the whole quiz journey and every press check."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.core import actions
+from bot.core.cards import Card
+from bot.core.content import load_content
+from bot.core.errors import (
+    AlreadyAnswered,
+    ContentChanged,
+    InvalidAction,
+    NoResultYet,
+    NotAllowed,
+    NotYourQuiz,
+    UnknownDimension,
+    UnknownRole,
+    UnknownSession,
+)
+from bot.core.models import Content, Place, UserRef
+from bot.core.service import Service
+from bot.storage.sqlite import SqliteStore
+from tests.conftest import THREE_ROLES
+
+PLACE = Place("discord", "guild1", "chan1")
+ALICE = UserRef("discord", "", "alice")
+BOB = UserRef("discord", "", "bob")
+
+
+def button(card: Card, label_part: str) -> str:
+    return next(b.action_id for b in card.all_buttons() if label_part in b.label)
+
+
+async def start(service: Service, user: UserRef = ALICE) -> Card:
+    card_id, _ = await service.open_quiz(PLACE)
+    return (await service.press(user, actions.build("start", card_id), PLACE)).card
+
+
+async def finish(service: Service, user: UserRef = ALICE, pick: int = 0) -> Card:
+    card = await start(service, user)
+    for _ in service.content.questions:
+        row = card.buttons[0]
+        card = (await service.press(user, row[min(pick, len(row) - 1)].action_id, PLACE)).card
+    return card
+
+
+def test_compare_and_role(service: Service) -> None:
+    full = service.compare()
+    assert len(full.fields) == len(service.content.dimensions)
+    one = service.compare("math_depth")
+    assert len(one.fields) == 1 and "AI Engineer" in one.fields[0].value
+    assert service.role("ml engineer").title.startswith("📊 ML Engineer")
+    assert service.role("AI_Engineer").title.startswith("🤖 AI Engineer")
+    with pytest.raises(UnknownRole) as caught:
+        service.role("data wizard")
+    assert "AI Engineer" in caught.value.user_message
+    with pytest.raises(UnknownDimension):
+        service.compare("salary")
+    assert service.role_choices("ml") == [("ML Engineer", "ml_engineer")]
+
+
+async def test_full_quiz_shows_progress_result_and_saves(service: Service) -> None:
+    card = await start(service)
+    total = len(service.content.questions)
+    assert card.title.endswith(f"1/{total}")
+    for n in range(total):
+        assert f"{n + 1}/{total}" in card.title
+        reply = await service.press(ALICE, card.buttons[0][-1].action_id, PLACE)
+        card = reply.card
+    assert card.title.startswith("Your result:")
+    assert sum(int(f.value.split()[-1].rstrip("%")) for f in card.fields) == 100
+    assert [b.label for b in card.all_buttons()] == [
+        "Share to channel", "Send me my learning path", "Retake"]
+    assert reply.refresh_card
+    results = await service.results(ALICE)
+    assert len(results.fields) == 1 and service.content.version in results.fields[0].value
+
+
+async def test_back_goes_one_question_back_and_allows_a_new_answer(service: Service) -> None:
+    first = await start(service)
+    second = (await service.press(ALICE, first.buttons[0][0].action_id, PLACE)).card
+    back = button(second, "Back")
+    again = (await service.press(ALICE, back, PLACE)).card
+    assert again.title == first.title
+    with pytest.raises(AlreadyAnswered):  # second press of the same Back
+        await service.press(ALICE, back, PLACE)
+    third = (await service.press(ALICE, again.buttons[0][1].action_id, PLACE)).card
+    assert "2/" in third.title
+
+
+async def test_presses_are_checked_and_refusals_write_nothing(
+    service: Service, store: SqliteStore
+) -> None:
+    first = await start(service)
+    answer = first.buttons[0][0].action_id
+    with pytest.raises(NotYourQuiz):
+        await service.press(BOB, answer, PLACE)
+    await service.press(ALICE, answer, PLACE)
+    with pytest.raises(AlreadyAnswered):  # double press
+        await service.press(ALICE, answer, PLACE)
+    session_id = actions.parse(answer).ref
+    session = await store.get_session(session_id)
+    assert session is not None and session.answers == (0,)
+    with pytest.raises(InvalidAction):
+        await service.press(ALICE, answer[:-3] + "x:y", PLACE)
+    with pytest.raises(InvalidAction):  # option index out of range
+        await service.press(ALICE, actions.build("ans", session_id, 1, 9), PLACE)
+    with pytest.raises(UnknownSession):
+        await service.press(ALICE, actions.build("ans", "nosuchsession", 0, 0), PLACE)
+    after = await store.get_session(session_id)
+    assert after is not None and after.answers == (0,)
+
+
+async def test_concurrent_double_press_stores_one_answer(
+    service: Service, store: SqliteStore
+) -> None:
+    first = await start(service)
+    answer = first.buttons[0][0].action_id
+    outcomes = await asyncio.gather(
+        *[service.press(ALICE, answer, PLACE) for _ in range(10)], return_exceptions=True)
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert all(isinstance(o, AlreadyAnswered) for o in outcomes if isinstance(o, Exception))
+    session = await store.get_session(actions.parse(answer).ref)
+    assert session is not None and session.answers == (0,)
+
+
+async def test_content_change_is_refused_and_retake_works(
+    service: Service, store: SqliteStore, tmp_path: Path
+) -> None:
+    first = await start(service)
+    changed = Service(load_content(THREE_ROLES), store)
+    with pytest.raises(ContentChanged):
+        await changed.press(ALICE, first.buttons[0][0].action_id, PLACE)
+
+
+async def test_share_once_path_and_retake(service: Service) -> None:
+    result = await finish(service, pick=0)
+    share = button(result, "Share")
+    shared = await service.press(ALICE, share, PLACE, mention="<@alice>")
+    assert shared.public is not None and "<@alice>" in shared.public.sections[0].text
+    assert (await service.press(ALICE, share, PLACE)).public is None  # second click harmless
+    with pytest.raises(NotYourQuiz):
+        await service.press(BOB, share, PLACE)
+    path = await service.press(ALICE, button(result, "learning path"), PLACE)
+    assert path.dm is not None and path.dm.title.startswith("Learning path:")
+    assert len(path.dm.fields) >= 3
+    retake = (await service.press(ALICE, button(result, "Retake"), PLACE)).card
+    assert retake.title.endswith(f"1/{len(service.content.questions)}")
+
+
+async def test_start_again_resumes_the_open_session(service: Service) -> None:
+    card_id, _ = await service.open_quiz(PLACE)
+    first = (await service.press(ALICE, actions.build("start", card_id), PLACE)).card
+    await service.press(ALICE, first.buttons[0][0].action_id, PLACE)
+    resumed = (await service.press(ALICE, actions.build("start", card_id), PLACE)).card
+    assert "2/" in resumed.title
+
+
+async def test_path_by_role_latest_result_and_closed_dms(service: Service) -> None:
+    with pytest.raises(NoResultYet):
+        await service.path(ALICE)
+    by_role = await service.path(ALICE, "ml")
+    assert by_role.dm is not None and "ML Engineer" in by_role.dm.title
+    await finish(service, pick=0)
+    latest = await service.path(ALICE)
+    assert latest.dm is not None
+    fallback = await service.dm_failed(ALICE, latest.dm)
+    assert "DMs are closed" in fallback.footer
+    again = await service.path(ALICE)
+    assert again.dm is None and "DMs are closed" in again.card.footer  # remembered, no retry
+
+
+async def test_forget_deletes_everything_about_the_user(
+    service: Service, store: SqliteStore
+) -> None:
+    await finish(service, ALICE)
+    await finish(service, BOB)
+    prompt = service.forget_prompt()
+    kept = await service.press(ALICE, button(prompt, "Cancel"), PLACE)
+    assert kept.card.title == "Nothing deleted"
+    assert (await service.results(ALICE)).fields
+    done = await service.press(ALICE, button(prompt, "Yes"), PLACE)
+    assert done.card.title == "Deleted"
+    assert not (await service.results(ALICE)).fields
+    assert (await service.results(BOB)).fields
+
+
+async def test_stats_counts_latest_result_per_person_and_needs_admin(service: Service) -> None:
+    await finish(service, ALICE, pick=0)
+    await finish(service, ALICE, pick=0)
+    await finish(service, BOB, pick=0)
+    with pytest.raises(NotAllowed):
+        await service.stats(PLACE, is_admin=False)
+    card = await service.stats(PLACE, is_admin=True)
+    assert card.sections[0].text.startswith("2 people have")
+
+
+async def test_three_role_content_runs_compare_and_quiz(store: SqliteStore) -> None:
+    content: Content = load_content(THREE_ROLES)
+    service = Service(content, store)
+    assert "Data Engineer" in service.compare().fields[0].value
+    result = await finish(service, pick=2)
+    assert len(result.fields) == 3
+    assert result.title.startswith("Your result:")
