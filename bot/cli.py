@@ -83,7 +83,8 @@ def content_check(directory: Path) -> int:
 async def db_migrate(config: Config) -> int:
     store = await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)
     await store.close()
-    print(f"ok: {config.db_path} is up to date")
+    applied = ", ".join(f"{v:04d}" for v in store.applied_migrations) or "none pending"
+    print(f"ok: {config.db_path} is up to date (applied now: {applied})")
     return 0
 
 

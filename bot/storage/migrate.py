@@ -6,6 +6,11 @@ The version is read again inside every transaction: two processes starting at on
 same database apply each file exactly once (the second waits on the write lock, then sees
 the file already applied).
 
+Foreign keys are switched off while migrating and checked with `PRAGMA foreign_key_check`
+before each COMMIT, as SQLite's procedure for rebuilding a table requires: with them on,
+`DROP TABLE sessions` in a rebuild would first delete every answer and result through
+ON DELETE CASCADE. The connection's setting is restored afterwards.
+
 Rules for migration files:
 - named `NNNN_name.sql` (four digits, then lower-case letters, digits and `_`), numbered
   0001, 0002, … without gaps or duplicates; a file, once released, is never edited;
@@ -99,16 +104,19 @@ class SchemaTooNew(MigrationError):
 
 
 class MigrationFailed(MigrationError):
-    def __init__(self, migration: Migration, index: int, error: sqlite3.Error) -> None:
+    def __init__(self, migration: Migration, problem: str) -> None:
+        super().__init__(
+            f"migration {migration.path.name} failed {problem}; nothing from this file was "
+            f"applied and the database stays at version {migration.version - 1}"
+        )
+        self.version = migration.version
+
+    @classmethod
+    def at(cls, migration: Migration, index: int, error: sqlite3.Error) -> MigrationFailed:
         statement = " ".join(migration.statements[index].split())
         if len(statement) > 80:
             statement = statement[:77] + "..."
-        super().__init__(
-            f"migration {migration.path.name} failed at statement {index + 1} "
-            f"({statement}): {error}; nothing from this file was applied and the database "
-            f"stays at version {migration.version - 1}"
-        )
-        self.version = migration.version
+        return cls(migration, f"at statement {index + 1} ({statement}): {error}")
 
 
 @dataclass(frozen=True)
@@ -183,9 +191,14 @@ async def apply_migrations(conn: aiosqlite.Connection, directory: Path) -> list[
         raise ValueError("apply_migrations needs a connection opened with isolation_level=None")
     migrations = load_migrations(directory)
     applied: list[int] = []
-    while (migration := await _apply_next(conn, migrations)) is not None:
-        applied.append(migration.version)
-        log.info("applied migration %s", migration.path.name)
+    foreign_keys = await conn.execute_fetchall("PRAGMA foreign_keys")
+    await conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        while (migration := await _apply_next(conn, migrations)) is not None:
+            applied.append(migration.version)
+            log.info("applied migration %s", migration.path.name)
+    finally:
+        await conn.execute(f"PRAGMA foreign_keys = {int(next(iter(foreign_keys))[0])}")
     return applied
 
 
@@ -214,7 +227,14 @@ async def _run(conn: aiosqlite.Connection, migration: Migration) -> None:
         try:
             await conn.execute(statement)
         except sqlite3.Error as error:
-            raise MigrationFailed(migration, index, error) from error
+            raise MigrationFailed.at(migration, index, error) from error
+    broken = list(await conn.execute_fetchall("PRAGMA foreign_key_check"))
+    if broken:
+        table, rowid, parent = broken[0][0], broken[0][1], broken[0][2]
+        raise MigrationFailed(
+            migration, f"its rows break {len(broken)} foreign key(s), the first in "
+            f"{table} (rowid {rowid}) pointing to a missing row of {parent}",
+        )
     await conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
         (migration.version, migration.name, time.time()),

@@ -1,0 +1,99 @@
+"""Answers per second through the service on a real SQLite file, against a bare loop.
+
+    python3 dev.py bench core [--users 50] [--answers 20000] [--synchronous NORMAL]
+
+N simulated people answer quizzes concurrently through `Service.press` (each press reads
+the session and records the answer in a BEGIN IMMEDIATE transaction; every tenth answer
+finishes a quiz and stores a result). In the same run, a bare aiosqlite loop inserts the
+same number of single rows with one commit each, on the same machine and pragmas. Both
+rates are printed, with the ratio service / bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import aiosqlite
+
+from bot.bundled import bundled_dir
+from bot.core import actions
+from bot.core.content import load_content
+from bot.core.models import Place, UserRef
+from bot.core.service import Service
+from bot.storage.sqlite import SqliteStore
+
+PLACE = Place("bench", "scope", "channel")
+
+
+async def person(service: Service, card_id: str, n: int, answers: int, out: list[float]) -> None:
+    user = UserRef("bench", "", f"user{n}")
+    card = (await service.press(user, actions.build("start", card_id), PLACE)).card
+    for i in range(answers):
+        button = card.buttons[0][i % len(card.buttons[0])]
+        started = time.perf_counter()
+        card = (await service.press(user, button.action_id, PLACE)).card
+        out.append(time.perf_counter() - started)
+        if card.title.startswith("Your result"):
+            card = (await service.press(user, card.buttons[0][2].action_id, PLACE)).card
+
+
+async def bench_service(
+    folder: Path, users: int, total: int, sync: str
+) -> tuple[float, list[float]]:
+    store = await SqliteStore.open(folder / "service.sqlite3", synchronous=sync)
+    service = Service(load_content(bundled_dir("content")), store)
+    card_id, _ = await service.open_quiz(PLACE)
+    latencies: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(*[person(service, card_id, n, total // users, latencies)
+                           for n in range(users)])
+    elapsed = time.perf_counter() - started
+    await store.close()
+    return len(latencies) / elapsed, latencies
+
+
+async def bench_bare(folder: Path, total: int, sync: str) -> float:
+    async with aiosqlite.connect(folder / "bare.sqlite3", isolation_level=None) as conn:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute(f"PRAGMA synchronous={sync}")
+        await conn.execute("CREATE TABLE answers (session_id TEXT, question INT, option INT, "
+                           "answered_at REAL, PRIMARY KEY (session_id, question))")
+        started = time.perf_counter()
+        for i in range(total):
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("INSERT INTO answers VALUES (?, ?, ?, ?)",
+                               (f"s{i // 10}", i % 10, 1, time.time()))
+            await conn.execute("COMMIT")
+        return total / (time.perf_counter() - started)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+async def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--users", type=int, default=50)
+    args.add_argument("--answers", type=int, default=20000)
+    args.add_argument("--synchronous", default="NORMAL", choices=("NORMAL", "FULL"))
+    opts = args.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rate, lat = await bench_service(folder, opts.users, opts.answers, opts.synchronous)
+        bare = await bench_bare(folder, len(lat), opts.synchronous)
+    print(f"core benchmark: {len(lat)} answers, {opts.users} concurrent users, WAL, "
+          f"synchronous={opts.synchronous}")
+    print(f"  service  : {rate:9.0f} answers/s   p50 {percentile(lat, 50) * 1e3:.2f} ms   "
+          f"p99 {percentile(lat, 99) * 1e3:.2f} ms   mean {statistics.mean(lat) * 1e3:.2f} ms")
+    print(f"  bare loop: {bare:9.0f} inserts/s (one INSERT + commit each)")
+    print(f"  ratio service/bare: {rate / bare:.2f}   (targets: >= 5000 answers/s, >= 0.50)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

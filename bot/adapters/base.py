@@ -1,0 +1,20 @@
+"""What `pathbot run` needs from a chat adapter: start, stop, and optional HTTP routes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aiohttp import web
+
+
+class Adapter(Protocol):
+    name: str
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        """Routes to serve on the shared HTTP listener (empty if none)."""
+
+    async def start(self) -> None:
+        """Connect and begin handling events; return once started (not when done)."""
+
+    async def stop(self) -> None:
+        """Disconnect and release resources; safe to call more than once."""

@@ -1,0 +1,106 @@
+"""The `pathbot` command as a user runs it: a subprocess, piped stdin, a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, THREE_ROLES
+
+NO_TOKENS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+
+
+def pathbot(
+    args: list[str], tmp_path: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in NO_TOKENS}
+    environ.update({"PATHBOT_DB": str(tmp_path / "db.sqlite3"), **env})
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, cwd=tmp_path, env=environ, timeout=60)
+
+
+def full_quiz_script(picks: str = "1") -> str:
+    return "\n".join(["/quiz", "1", *[picks] * 10]) + "\n"
+
+
+def test_console_journey_with_piped_input(tmp_path: Path) -> None:
+    script = ("/compare\n/compare math_depth\n/role ml\n" + full_quiz_script() +
+              "/results\n/path\n/path ai\n/forget\n1\n/results\n")
+    done = pathbot(["console"], tmp_path, script)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Math depth" in out and "📊 ML Engineer: Model first" in out
+    assert "Which path fits you? · 10/10" in out
+    assert "Your result:" in out and "Share to channel" in out
+    assert "2026" in out or "UTC" in out  # /results lists the dated result
+    assert out.count("(sent to you by direct message)") == 2
+    assert "Learning path: AI Engineer" in out
+    assert "Everything pathbot stored about you is gone" in out
+    assert out.rstrip().endswith("No results yet. Take the quiz with /quiz.")
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
+def test_console_stores_each_answer_as_it_is_given(tmp_path: Path) -> None:
+    first = pathbot(["console"], tmp_path, "/quiz\n1\n1\n1\n")
+    assert first.returncode == 0 and "3/10" in first.stdout
+    second = pathbot(["console"], tmp_path, "/results\n")
+    assert "No results yet" in second.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM answers").fetchone() == (2,)
+
+
+def test_console_reports_bad_input_and_goes_on(tmp_path: Path) -> None:
+    done = pathbot(["console"], tmp_path, "/role astronaut\n7\n/nope\n/quit\n/compare\n")
+    assert done.returncode == 0
+    assert "There is no role called 'astronaut'" in done.stdout
+    assert "nothing to choose" in done.stdout
+    assert "Unknown command '/nope'" in done.stdout
+    assert "Side" not in done.stdout and "Starting point" not in done.stdout  # quit stopped it
+
+
+def test_content_check_ok_and_broken(tmp_path: Path) -> None:
+    ok = pathbot(["content", "check"], tmp_path)
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: 2 roles")
+    three = pathbot(["content", "check", str(THREE_ROLES)], tmp_path)
+    assert three.returncode == 0 and "3 roles" in three.stdout
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "roles.yaml").write_text("roles:\n  - id: x\n    nme: X\n", encoding="utf-8")
+    bad = pathbot(["content", "check", str(broken)], tmp_path)
+    assert bad.returncode == 1
+    assert "roles.yaml:3: roles[0].nme: unknown key" in bad.stdout
+
+
+def test_console_refuses_to_start_on_invalid_content(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "meta.yaml").write_text("title: [oops\n", encoding="utf-8")
+    done = pathbot(["console"], tmp_path, "/compare\n", PATHBOT_CONTENT=str(broken))
+    assert done.returncode == 1
+    assert "content is invalid" in done.stderr and "meta.yaml:" in done.stderr
+
+
+def test_db_migrate_and_run_without_credentials(tmp_path: Path) -> None:
+    migrated = pathbot(["db", "migrate"], tmp_path)
+    assert migrated.returncode == 0 and "up to date" in migrated.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations")]
+    assert versions == sorted(versions) and versions[0] == 1
+    run = pathbot(["run"], tmp_path)
+    assert run.returncode == 2
+    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
+        assert name in run.stderr
+
+
+def test_default_database_is_under_the_working_directory(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in (*NO_TOKENS, "PATHBOT_DB")}
+    done = subprocess.run([sys.executable, "-m", "bot", "db", "migrate"], text=True,
+                          capture_output=True, cwd=tmp_path, env=environ, timeout=60)
+    assert done.returncode == 0
+    assert (tmp_path / "data" / "pathbot.sqlite3").is_file()
+    assert REPO not in tmp_path.parents

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.coalesce import Coalescer
+
+
+async def test_bursts_run_once_now_and_once_trailing_with_latest_job() -> None:
+    ran: list[int] = []
+    coalescer = Coalescer(interval=0.05)
+
+    def job(n: int):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            ran.append(n)
+        return run
+
+    for n in range(20):
+        coalescer.submit("card", job(n))
+        await asyncio.sleep(0)
+    await coalescer.flush()
+    assert ran[0] == 0 and ran[-1] == 19 and len(ran) <= 3
+    coalescer.submit("other", job(99))
+    await coalescer.flush()
+    assert ran[-1] == 99
+
+
+async def test_a_failing_job_is_logged_and_does_not_block_the_key() -> None:
+    coalescer = Coalescer(interval=0)
+    ran: list[str] = []
+
+    async def boom() -> None:
+        raise RuntimeError("edit failed")
+
+    async def ok() -> None:
+        ran.append("ok")
+
+    coalescer.submit("k", boom)
+    await coalescer.flush()
+    coalescer.submit("k", ok)
+    await coalescer.flush()
+    assert ran == ["ok"]

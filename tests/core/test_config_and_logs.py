@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from bot.logs import RedactSecrets
+
+
+def test_defaults_and_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("# comment\nDISCORD_TOKEN='from-dotenv-token'\n"
+                                   "PATHBOT_HTTP_PORT=4000\n", encoding="utf-8")
+    config = load_config({"PATHBOT_HTTP_PORT": "5000"}, cwd=tmp_path)
+    assert config.db_path == tmp_path / "data" / "pathbot.sqlite3"
+    assert config.discord_token == "from-dotenv-token"
+    assert config.http_port == 5000  # the environment wins over .env
+    assert config.slack_api_url == "https://slack.com/api/"
+    assert "from-dotenv-token" not in repr(config)
+
+
+def test_bad_values_name_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PATHBOT_HTTP_PORT"):
+        load_config({"PATHBOT_HTTP_PORT": "eighty"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="DISCORD_GUILD_ID"):
+        load_config({"DISCORD_GUILD_ID": "my-guild"}, cwd=tmp_path)
+
+
+def test_tokens_never_reach_the_log() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecrets(["xoxb-secret-123", "discord.token.abc"]))
+    logger = logging.getLogger("test.redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("calling with %s", "xoxb-secret-123")
+        try:
+            raise RuntimeError("bad token discord.token.abc")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "xoxb-secret-123" not in text and "discord.token.abc" not in text
+    assert "calling with [redacted]" in text and "RuntimeError: bad token [redacted]" in text
