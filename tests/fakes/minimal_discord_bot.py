@@ -1,0 +1,115 @@
+"""A minimal discord.py client for the fake Discord, and helpers to run any client against it.
+
+``MinimalBot`` answers every interaction with one constant ephemeral message; benchmarks use
+it as the baseline (the cost of discord.py plus the fake, without pathbot's work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from tests.fakes.discord_fake import FakeDiscord
+
+log = logging.getLogger(__name__)
+
+FAST_GUILD_READY_TIMEOUT = 0.05  # seconds discord.py waits for more GUILD_CREATEs before ready
+
+
+class MinimalBot(discord.Client):
+    """Answers every interaction with ``reply``, ephemeral; autocomplete gets no choices."""
+
+    def __init__(self, reply: str = "ok", **options: Any) -> None:
+        options.setdefault("intents", discord.Intents.default())  # no privileged intents
+        options.setdefault("guild_ready_timeout", FAST_GUILD_READY_TIMEOUT)
+        super().__init__(**options)
+        self.reply = reply
+        self.answered = 0
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+        else:
+            await interaction.response.send_message(self.reply, ephemeral=True)
+        self.answered += 1
+
+
+def point_discord_at(fake: FakeDiscord) -> None:
+    """Point discord.py's process-global REST base and gateway URL at the fake."""
+    Route.BASE = fake.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+
+
+@contextlib.contextmanager
+def discord_endpoints(fake: FakeDiscord) -> Iterator[None]:
+    """Point discord.py at the fake for the block, then restore the previous endpoints."""
+    base, gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    point_discord_at(fake)
+    try:
+        yield
+    finally:
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+async def start_client(
+    client: discord.Client, token: str, fake: FakeDiscord, *, timeout: float = 10.0
+) -> asyncio.Task[None]:
+    """Log ``client`` in against the fake and return its running task once it is ready.
+
+    Sets the endpoints with :func:`point_discord_at` (use :func:`discord_endpoints` around the
+    test to restore them). If the client fails before it is ready, its exception is raised.
+    """
+    point_discord_at(fake)
+    task = asyncio.create_task(client.start(token), name=f"discord-client-{id(client)}")
+    ready = asyncio.create_task(client.wait_until_ready())
+    done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when="FIRST_COMPLETED")
+    if ready in done:
+        return task
+    ready.cancel()
+    if task in done:
+        task.result()  # raises the client's exception
+        raise RuntimeError("the client stopped before it was ready")
+    await stop_client(client, task)
+    raise TimeoutError(f"the client was not ready within {timeout}s")
+
+
+async def stop_client(
+    client: discord.Client, task: asyncio.Task[None], timeout: float = 5.0
+) -> None:
+    """Close the client and wait for its task; a task that already failed is not re-raised."""
+    await client.close()
+    try:
+        await asyncio.wait_for(task, timeout)
+    except TimeoutError:
+        log.warning("the discord client did not stop within %ss; cancelled it", timeout)
+    except Exception:
+        log.debug("the discord client task had ended with an error", exc_info=True)
+
+
+def guard_gateway_parsers(client: discord.Client) -> None:
+    """Make a gateway event that discord.py cannot parse get logged and dropped.
+
+    Without this, an exception raised while parsing one event (an INTERACTION_CREATE without
+    ``token``, say) propagates out of ``Client.connect`` and ends ``client.start()``.
+    """
+    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers
+    for name, parser in list(parsers.items()):
+        parsers[name] = _guarded(name, parser)
+
+
+def _guarded(name: str, parser: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
+        try:
+            parser(data)
+        except Exception:
+            log.exception("dropped a malformed %s gateway event", name)
+
+    return guarded
