@@ -24,7 +24,7 @@ from bot.core.errors import (
 )
 from bot.core.models import Content, Place, UserRef
 from bot.core.paths import advise
-from bot.core.quiz import ensure_can_answer, ensure_owner, outcome
+from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
 from bot.storage.base import Store
 
@@ -140,17 +140,17 @@ class Service:
             raise InvalidAction()
         now = self.clock()
         after = session.with_answer(option, now)
-        finished = after.position == len(self.content.questions)
-        result = self._result(after, now) if finished else None
-        if not await self.store.record_answer(session.id, q, option, now, result):
-            raise AlreadyAnswered()
-        if not finished:
+        if after.position < len(self.content.questions):
+            if not await self.store.record_answer(session.id, q, option, now):
+                raise AlreadyAnswered()
             return Reply(views.question(self.content, after))
         out = outcome(self.content, after.answers)
+        result = self._result(after, out, now)
+        if not await self.store.record_answer(session.id, q, option, now, result):
+            raise AlreadyAnswered()
         return Reply(views.result(self.content, session.id, out), refresh_card=session.card_id)
 
-    def _result(self, session: QuizSession, now: float) -> QuizResult:
-        out = outcome(self.content, session.answers)
+    def _result(self, session: QuizSession, out: Outcome, now: float) -> QuizResult:
         return QuizResult(session.id, session.user, session.scope, session.card_id,
                           session.content_version, out.scores, out.top_role, now)
 

@@ -102,6 +102,35 @@ async def test_upgrade_from_each_earlier_version(tmp_path: Path, done: int) -> N
     assert recorded(old) == recorded(fresh)
 
 
+async def test_0003_stamps_the_session_when_an_answer_is_stored(
+    conn: aiosqlite.Connection, db: Path, tmp_path: Path
+) -> None:
+    """On a database upgraded from version 2, rows kept: an INSERT that stores an answer sets
+    its session's updated_at, one that stores nothing does not, and rowcount counts only the
+    answer (the store reads it to know whether it wrote)."""
+    earlier = folder(tmp_path / "earlier", {})
+    for migration in BUNDLED[:2]:
+        shutil.copy(migration.path, earlier)
+    assert await apply_migrations(conn, earlier) == [1, 2]
+    await conn.execute("INSERT INTO quiz_cards VALUES ('c1', 'discord', 'g1', 'ch', '', 1)")
+    await conn.execute(
+        "INSERT INTO sessions VALUES ('s1', 'discord', '', 'u1', 'g1', 'ch', 'c1', 'v1',"
+        " 'active', 10, 10)"
+    )
+    await conn.execute("INSERT INTO answers VALUES ('s1', 0, 2, 11)")  # before 0003: no stamp
+    assert await apply_migrations(conn, migrations_dir()) == [3]
+    assert query(db, "SELECT updated_at FROM sessions") == [(10.0,)]
+
+    insert = "INSERT INTO answers VALUES ('s1', ?, 1, ?) ON CONFLICT DO NOTHING"
+    assert (await conn.execute(insert, (1, 50.0))).rowcount == 1
+    assert query(db, "SELECT updated_at FROM sessions") == [(50.0,)]
+    assert (await conn.execute(insert, (1, 60.0))).rowcount == 0  # a double press
+    assert query(db, "SELECT updated_at FROM sessions") == [(50.0,)]
+    assert (await conn.execute("DELETE FROM answers WHERE question = 1")).rowcount == 1
+    assert query(db, "SELECT updated_at FROM sessions") == [(50.0,)]  # undo stamps it itself
+    assert query(db, "SELECT question, option FROM answers") == [(0, 2)]
+
+
 async def test_newer_database_is_refused(conn: aiosqlite.Connection, db: Path) -> None:
     await apply_migrations(conn, migrations_dir())
     await conn.execute("INSERT INTO schema_migrations VALUES (7, 'from_the_future', 0)")

@@ -1,0 +1,220 @@
+"""Batching for the store: concurrent writes share one transaction, concurrent reads one query.
+
+Why: the store's connection runs on aiosqlite's thread, and every call to it is a round trip
+(a queue put, a thread wake-up, a wake-up of the event loop): that, not SQLite, is what a
+press costs. Both classes below have one drain task at a time, started by the first call,
+that takes everything queued so far and runs it together, while the calls arriving in the
+meantime queue up for the next round. No timer: a lone call runs at once.
+
+`GroupCommit`: a write is a `Job`, a gate statement and follow-up statements that run only
+if the gate changed exactly one row; the job's answer (True: it wrote) is that test. A round
+opens a write transaction (the store's `_write()`: its lock, `BEGIN IMMEDIATE`), takes the
+jobs queued so far, runs them in order (in one round trip: `run_jobs`), commits, and only
+then resolves their futures, so a caller never hears True for a write that was rolled back.
+Each job gets the answer it would get in a transaction of its own in the same order: it sees
+the rows of the jobs before it.
+If a round fails (a statement of one job raises, or COMMIT does), it is rolled back and each
+of its jobs runs again alone, in order, in its own transaction: the bad job fails on its own
+and its caller gets its own exception; the others commit.
+
+`ReadGroup`: `get(key)` waits for a `load(keys)` call made for every key asked meanwhile.
+
+Cancellation: a caller cancelled before its round starts is skipped; once its round has
+started, the round goes on without it (its write may still commit, as a write cancelled
+during its COMMIT always could). If a drain task itself is cancelled (shutdown), `_write()`
+rolls back and every caller still waiting is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+import aiosqlite
+
+K = TypeVar("K")
+V = TypeVar("V")
+Params = Mapping[str, Any] | Sequence[Any]
+Statement = tuple[str, Params]
+Transaction = Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]]
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    gate: Statement
+    then: tuple[Statement, ...]
+    future: asyncio.Future[bool]
+
+
+@dataclass(frozen=True, eq=False)
+class Ask(Generic[K, V]):
+    key: K
+    future: asyncio.Future[V]
+
+
+class _Waiting(Protocol):
+    @property
+    def future(self) -> asyncio.Future[Any]: ...
+
+
+W = TypeVar("W", bound=_Waiting)
+
+
+class _Drain(Generic[W]):
+    """One drain task at a time runs rounds while calls are queued."""
+
+    def __init__(self) -> None:
+        self._pending: list[W] = []
+        self._running: list[W] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def _queue(self, item: W) -> None:
+        self._pending.append(item)
+        if self._task is None:
+            self._task = asyncio.create_task(self._drain())
+
+    async def wait(self) -> None:
+        """Until the calls made so far (and any made meanwhile) are done."""
+        while (task := self._task) is not None:
+            await asyncio.wait({task})  # cancelling wait() leaves the task running
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                if all(item.future.done() for item in self._pending):
+                    self._pending.clear()  # every caller gave up: nothing to do
+                else:
+                    await self._round()
+        finally:
+            # Left with items only if this task was cancelled: so are their callers.
+            for item in (*self._running, *self._pending):
+                item.future.cancel()
+            self._running, self._pending = [], []
+            self._task = None
+
+    async def _round(self) -> None:
+        raise NotImplementedError
+
+    def _take(self, limit: int | None = None) -> list[W]:
+        """Move (up to `limit` of) the items still awaited from the queue to the round."""
+        live = [item for item in self._pending if not item.future.done()]
+        if limit is None:
+            self._running, self._pending = live, []
+        else:
+            self._running, self._pending = live[:limit], live[limit:]
+        return self._running
+
+
+class GroupCommit(_Drain[Job]):
+    """Runs submitted jobs in shared transactions opened with `transaction()`."""
+
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__()
+        self._transaction = transaction
+
+    async def submit(self, gate: Statement, then: Sequence[Statement] = ()) -> bool:
+        """Run `gate`, and `then` if the gate changed one row, in a shared transaction.
+        True if the gate changed one row; raises what the job raised when run alone."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue(Job(gate, tuple(then), future))
+        return await future
+
+    async def _round(self) -> None:
+        batch: list[Job] = []
+        try:
+            async with self._transaction() as conn:
+                batch = self._take()  # after BEGIN: the calls made meanwhile join
+                wrote = await run_jobs(conn, batch)
+        except Exception:
+            await self._one_by_one(batch or self._take())
+            return
+        for job, changed in zip(batch, wrote, strict=True):
+            _settle(job.future, changed)
+
+    async def _one_by_one(self, batch: list[Job]) -> None:
+        for job in batch:
+            if job.future.done():
+                continue  # its caller was cancelled: do not write for nobody
+            try:
+                async with self._transaction() as conn:
+                    (changed,) = await run_jobs(conn, [job])
+            except Exception as error:
+                _settle(job.future, error)
+            else:
+                _settle(job.future, changed)
+
+
+class ReadGroup(_Drain[Ask[K, V]], Generic[K, V]):
+    """`get(key)`: `load(keys)` for every key asked meanwhile, up to `limit` keys a call;
+    `default` for a key the load does not return. If a load raises, its callers get that."""
+
+    def __init__(
+        self, load: Callable[[list[K]], Awaitable[Mapping[K, V]]], default: V, limit: int = 200
+    ) -> None:
+        super().__init__()
+        self._load, self._default, self._limit = load, default, limit
+
+    async def get(self, key: K) -> V:
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._queue(Ask(key, future))
+        return await future
+
+    async def _round(self) -> None:
+        asks = self._take(self._limit)
+        try:
+            found = await self._load(list(dict.fromkeys(ask.key for ask in asks)))
+        except Exception as error:
+            for ask in asks:
+                _settle(ask.future, error)
+            return
+        for ask in asks:
+            _settle(ask.future, found.get(ask.key, self._default))
+
+
+def _settle(future: asyncio.Future[V], outcome: V | Exception) -> None:
+    if future.done():  # cancelled meanwhile
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+async def run_jobs(
+    conn: aiosqlite.Connection, jobs: list[Job], in_thread: bool = True
+) -> list[bool]:
+    """Run the jobs in order on `conn`, inside the caller's transaction.
+
+    In one round trip when `in_thread`: aiosqlite has no public call to run a function on
+    its thread, so this uses the private `_execute(fn, *args)` that every public method of
+    aiosqlite goes through, with its sqlite3 connection `_connection` (pyproject pins
+    aiosqlite < 0.23; tests/storage/test_batch.py runs both ways). Should either be missing,
+    it falls back to one round trip per statement, through the public API.
+    """
+    execute = getattr(conn, "_execute", None)
+    database = getattr(conn, "_connection", None)
+    if in_thread and callable(execute) and isinstance(database, sqlite3.Connection):
+        outcome: list[bool] = await execute(_run_jobs, database, jobs)
+        return outcome
+    wrote: list[bool] = []
+    for job in jobs:
+        changed = (await conn.execute(*job.gate)).rowcount == 1
+        for sql, params in job.then if changed else ():
+            await conn.execute(sql, params)
+        wrote.append(changed)
+    return wrote
+
+
+def _run_jobs(database: sqlite3.Connection, jobs: list[Job]) -> list[bool]:
+    """`run_jobs` on aiosqlite's thread: the jobs' statements, nothing else."""
+    wrote: list[bool] = []
+    for job in jobs:
+        changed = database.execute(*job.gate).rowcount == 1
+        for sql, params in job.then if changed else ():
+            database.execute(sql, params)
+        wrote.append(changed)
+    return wrote

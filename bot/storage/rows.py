@@ -1,0 +1,94 @@
+"""Between the store's records and SQLite rows: statements and their parameters out,
+records back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from itertools import groupby
+from typing import Any
+
+from bot.core.models import UserRef
+from bot.core.records import QuizCard, QuizResult, QuizSession, RoleScore
+
+# Sessions with their answers in one statement (one row per answer, or one row with a NULL
+# option when there are none), so that a read needs no transaction.
+SELECT_SESSIONS = """
+SELECT s.*, a.option FROM sessions AS s
+LEFT JOIN answers AS a ON a.session_id = s.id
+WHERE s.id IN ({ids}) ORDER BY s.id, a.question"""
+
+INSERT_SESSION = """
+INSERT INTO sessions (id, platform, workspace, user_id, scope, channel_id, card_id,
+                      content_version, status, created_at, updated_at)
+VALUES (:id, :platform, :workspace, :user_id, :scope, :channel_id, :card_id,
+        :content_version, 'active', :created_at, :updated_at)"""
+
+INSERT_RESULT = """
+INSERT INTO results (session_id, platform, workspace, user_id, scope, card_id,
+                     content_version, scores, top_role, created_at, shared)
+VALUES (:session_id, :platform, :workspace, :user_id, :scope, :card_id,
+        :content_version, :scores, :top_role, :created_at, :shared)"""
+
+
+def user_params(user: UserRef) -> dict[str, str]:
+    return {"platform": user.platform, "workspace": user.workspace, "user_id": user.user_id}
+
+
+def user(row: sqlite3.Row) -> UserRef:
+    return UserRef(row["platform"], row["workspace"], row["user_id"])
+
+
+def sessions(found: Iterable[sqlite3.Row]) -> dict[str, QuizSession]:
+    """Sessions by id from SELECT_SESSIONS's rows (one per answer, by id and question)."""
+    return {sid: session(list(group)) for sid, group in groupby(found, lambda r: str(r["id"]))}
+
+
+def session(rows: list[sqlite3.Row]) -> QuizSession:
+    """A session from its rows: one per answer in question order, or one with option NULL."""
+    row = rows[0]
+    return QuizSession(
+        id=row["id"], user=user(row), scope=row["scope"], channel_id=row["channel_id"],
+        card_id=row["card_id"], content_version=row["content_version"],
+        answers=tuple(int(r["option"]) for r in rows if r["option"] is not None),
+        status="finished" if row["status"] == "finished" else "active",
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def session_params(quiz: QuizSession) -> dict[str, Any]:
+    return {
+        "id": quiz.id, **user_params(quiz.user), "scope": quiz.scope,
+        "channel_id": quiz.channel_id, "card_id": quiz.card_id,
+        "content_version": quiz.content_version, "created_at": quiz.created_at,
+        "updated_at": quiz.updated_at,
+    }
+
+
+def result_params(res: QuizResult) -> dict[str, Any]:
+    scores = [[s.role_id, s.percent, s.points] for s in res.scores]
+    return {
+        "session_id": res.session_id, **user_params(res.user), "scope": res.scope,
+        "card_id": res.card_id, "content_version": res.content_version,
+        "scores": json.dumps(scores), "top_role": res.top_role,
+        "created_at": res.created_at, "shared": int(res.shared),
+    }
+
+
+def result(row: sqlite3.Row) -> QuizResult:
+    scores: Iterable[list[Any]] = json.loads(row["scores"])
+    return QuizResult(
+        session_id=row["session_id"], user=user(row), scope=row["scope"],
+        card_id=row["card_id"], content_version=row["content_version"],
+        scores=tuple(RoleScore(str(r), int(p), int(pts)) for r, p, pts in scores),
+        top_role=row["top_role"], created_at=row["created_at"], shared=bool(row["shared"]),
+    )
+
+
+def card(row: sqlite3.Row) -> QuizCard:
+    return QuizCard(
+        id=row["id"], platform=row["platform"], scope=row["scope"],
+        channel_id=row["channel_id"], message_ref=row["message_ref"],
+        created_at=row["created_at"],
+    )
