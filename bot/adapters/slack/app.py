@@ -1,0 +1,181 @@
+"""The Slack adapter: slack-bolt's AsyncApp over the service, in Socket Mode or HTTP mode.
+
+    adapter = SlackAdapter(config, service)
+    web = build_web_app(adapter.routes())   # HTTP mode: POST /slack/events (bolt verifies
+    await start_web(web, host, port)        # the signature); Socket Mode: no routes
+    await adapter.start()                   # opens the session; Socket Mode connects
+    ...
+    await adapter.stop()
+
+Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode (SLACK_SIGNING_SECRET required).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.context import retry_number
+from bot.adapters.slack.delivery import Delivery
+from bot.adapters.slack.listeners import register_listeners
+from bot.config import Config, ConfigError
+from bot.core.coalesce import Coalescer
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+RATE_LIMIT_RETRIES = 2
+SEEN_DELIVERIES = 10_000
+REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
+                     "not_allowed_token_type", "missing_scope"})
+
+
+def build_client(config: Config) -> AsyncWebClient:
+    """The Web API client: SLACK_API_URL, and 429s retried after Retry-After.
+
+    Its aiohttp session is opened in `SlackAdapter.start` (it needs the running loop) and
+    shared by every Web API and response_url call.
+    """
+    client = AsyncWebClient(token=config.slack_bot_token, base_url=config.slack_api_url)
+    client.retry_handlers.append(
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return client
+
+
+class DropRedeliveries(AsyncMiddleware):
+    """Global middleware: ack Slack's resend of a request already received, and do no more.
+
+    Slack resends (with X-Slack-Retry-Num) when it did not see our ack in time; the first
+    delivery is being handled, so the person would otherwise get every answer twice. A
+    resend whose first delivery never arrived (say, during a restart) is handled normally.
+    Deliveries are recognised by their `trigger_id`, kept for the last `size` requests.
+    """
+
+    def __init__(self, size: int = SEEN_DELIVERIES) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        key = str(req.body.get("trigger_id") or "")
+        retry = retry_number(req.headers)
+        if key and retry > 0 and key in self._seen:
+            log.info("slack: ignoring redelivery #%d of a request already handled", retry)
+            return BoltResponse(status=200, body="")
+        if key:
+            self._seen[key] = None
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        return await next()
+
+
+def build_app(config: Config, client: AsyncWebClient, service: Service,
+              delivery: Delivery) -> AsyncApp:
+    app = AsyncApp(name="pathbot", client=client, signing_secret=config.slack_signing_secret)
+    app.use(DropRedeliveries())
+    register_listeners(app, service, delivery)
+    return app
+
+
+class SlackAdapter:
+    """The Adapter protocol for Slack. `tally_interval`: seconds between quiz card edits."""
+
+    name = "slack"
+
+    def __init__(self, config: Config, service: Service, *, tally_interval: float = 3.0) -> None:
+        if not config.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is not set")
+        if not (config.slack_app_token or config.slack_signing_secret):
+            raise ConfigError("Slack needs SLACK_APP_TOKEN (Socket Mode) or "
+                              "SLACK_SIGNING_SECRET (HTTP mode at /slack/events)")
+        self.config = config
+        self.socket_mode = bool(config.slack_app_token)
+        self.client = build_client(config)
+        self.delivery = Delivery(self.client, service, Coalescer(tally_interval),
+                                 config.slack_admins)
+        self.app = build_app(config, self.client, service, self.delivery)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._started = False
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [] if self.socket_mode else [web.post(EVENTS_PATH, self.handle_http)]
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """One request from Slack; bolt checks its signature (401 if bad or stale)."""
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.client.session = aiohttp.ClientSession()
+        await self._check_tokens()
+        if self.socket_mode:
+            await self._connect_socket_mode()
+        else:
+            log.info("slack: HTTP mode, Slack posts to %s", EVENTS_PATH)
+
+    async def _connect_socket_mode(self) -> None:
+        # Built here: the Socket Mode client needs the running loop. The SDK retries a
+        # failed connection forever, so the app token was checked first (_check_tokens).
+        self._socket = AsyncSocketModeHandler(
+            self.app, app_token=self.config.slack_app_token, web_client=self.client)
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack: connected in Socket Mode")
+
+    async def _check_tokens(self) -> None:
+        """One call per token: a refused token stops start-up with a clear message."""
+        await self._check("SLACK_BOT_TOKEN", self.client.auth_test)
+        if self.socket_mode:
+            await self._check("SLACK_APP_TOKEN", lambda: self.client.apps_connections_open(
+                app_token=self.config.slack_app_token))
+
+    async def _check(self, name: str, call: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            await call()
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in REFUSED:
+                await self.stop()
+                raise ConfigError(f"Slack refused {name} ({error})") from None
+            log.warning("slack: checking %s failed (%s); starting anyway", name, error)
+        except aiohttp.ClientError as exc:
+            log.warning("slack: Slack unreachable at start-up (%s); starting anyway",
+                        type(exc).__name__)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await _close_socket_mode(socket)
+        await self.delivery.close()
+        session = self.client.session
+        if session is not None and not session.closed:
+            await session.close()
+        self._started = False
+
+
+async def _close_socket_mode(handler: AsyncSocketModeHandler) -> None:
+    """Close and wait for the client's tasks (close_async cancels them but does not wait)."""
+    client = handler.client
+    await handler.close_async()  # type: ignore[no-untyped-call]
+    tasks = [client.message_processor, client.current_session_monitor, client.message_receiver]
+    await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)

@@ -1,0 +1,80 @@
+"""Who and where a Slack request comes from, read from bolt's `body` (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.actions import ANY_ACTION
+from bot.core.models import Place, UserRef
+
+PLATFORM = "slack"
+# Presses answered in a new private message, so the result card with its buttons stays.
+KEEP_ORIGINAL = frozenset({"start", "share", "path"})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The person, the channel, and where to answer them (the request's `response_url`)."""
+
+    user: UserRef
+    place: Place
+    response_url: str
+
+    @property
+    def user_id(self) -> str:
+        return self.user.user_id
+
+    @property
+    def channel_id(self) -> str:
+        return self.place.channel_id
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.user.user_id}>"
+
+
+def from_command(body: dict[str, Any]) -> Origin:
+    """A slash command's form fields."""
+    team = str(body.get("team_id") or "")
+    return Origin(
+        UserRef(PLATFORM, team, str(body.get("user_id", ""))),
+        Place(PLATFORM, team, str(body.get("channel_id", ""))),
+        str(body.get("response_url") or ""),
+    )
+
+
+def from_action(body: dict[str, Any]) -> Origin:
+    """A `block_actions` payload (the team may be absent on org-wide installs: use the user's)."""
+    user = body.get("user") or {}
+    team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", "")
+    return Origin(
+        UserRef(PLATFORM, team, str(user.get("id", ""))),
+        Place(PLATFORM, team, str(channel)),
+        str(body.get("response_url") or ""),
+    )
+
+
+def replaces_original(body: dict[str, Any], action_id: str) -> bool:
+    """Whether the answer to this press replaces the private message the button was on.
+
+    Presses inside a person's private quiz flow (answers, Back, Retake, the /forget
+    buttons) replace it; Start (on the public card), Share and the path button answer in
+    a new private message.
+    """
+    if not (body.get("container") or {}).get("is_ephemeral"):
+        return False
+    match = ANY_ACTION.fullmatch(action_id)
+    return match is not None and match["verb"] not in KEEP_ORIGINAL
+
+
+def retry_number(headers: dict[str, Any]) -> int:
+    """Slack's `X-Slack-Retry-Num` (0 for a first delivery); bolt's headers hold lists."""
+    value = headers.get("x-slack-retry-num")
+    first = value[0] if isinstance(value, list | tuple) and value else value
+    try:
+        return int(first or 0)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,194 @@
+"""Everything pathbot sends to Slack: private and public replies, the quiz card, DMs, tallies.
+
+Private answers go through the request's `response_url` (ephemeral messages, replaced as
+the quiz advances); when Slack refuses it (expired after 30 minutes or used 5 times) the
+same message goes through `chat.postEphemeral`/`chat.postMessage` instead. All Web API
+calls share the app's AsyncWebClient (one aiohttp session, rate-limit retries).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack.context import PLATFORM, Origin
+from bot.adapters.slack.render_slack import fallback_text, to_blocks
+from bot.core.cards import Card, Reply, Section
+from bot.core.coalesce import Coalescer
+from bot.core.errors import DomainError
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side; it has been logged. Please try again."
+# Web API errors that say nothing about the person's DM settings: do not remember them.
+TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                       "request_timeout"})
+ResponseType = Literal["ephemeral", "in_channel"]
+
+
+class CannotPost(DomainError):
+    def __init__(self, error: str) -> None:
+        super().__init__(
+            f"I couldn't post in this channel (Slack said `{error}`). Invite me with "
+            "`/invite @pathbot` and try again."
+        )
+
+
+def notice(text: str) -> Card:
+    return Card("", (Section(text),))
+
+
+def message(card: Card) -> dict[str, Any]:
+    return {"text": fallback_text(card), "blocks": to_blocks(card)}
+
+
+class Delivery:
+    def __init__(
+        self, client: AsyncWebClient, service: Service, coalescer: Coalescer,
+        admins: tuple[str, ...] = (),
+    ) -> None:
+        self.client = client
+        self.service = service
+        self.coalescer = coalescer
+        self.admins = frozenset(admins)
+
+    # -- answering the person -----------------------------------------------------------------
+    async def private(self, origin: Origin, card: Card, *, replace: bool = False) -> None:
+        await self._respond(origin, card, "ephemeral", replace)
+
+    async def in_channel(self, origin: Origin, card: Card) -> None:
+        await self._respond(origin, card, "in_channel", False)
+
+    async def _respond(
+        self, origin: Origin, card: Card, kind: ResponseType, replace: bool
+    ) -> None:
+        body = {**message(card), "response_type": kind, "replace_original": replace}
+        status = await self._post_response_url(origin.response_url, body)
+        if status == 200:
+            return
+        log.warning("response_url answered %s; sending through the Web API instead", status)
+        if kind == "ephemeral":
+            await self.client.chat_postEphemeral(
+                channel=origin.channel_id, user=origin.user_id, **message(card))
+        else:
+            await self.client.chat_postMessage(channel=origin.channel_id, **message(card))
+
+    async def _post_response_url(self, url: str, body: dict[str, Any]) -> int:
+        if not url:
+            return 0
+        retry: list[AsyncRetryHandler] = list(self.client.retry_handlers)
+        hook = AsyncWebhookClient(url, session=self.client.session, proxy=self.client.proxy,
+                                  retry_handlers=retry)
+        return (await hook.send_dict(body)).status_code
+
+    async def reply(self, origin: Origin, reply: Reply, *, replace: bool = False) -> None:
+        """Deliver what the service answered: tally edit (in the background), public card,
+        DM (or its fallback), private card."""
+        if reply.refresh_card:
+            self.refresh(reply.refresh_card)
+        if reply.public is not None:
+            await self.share(origin, reply.public)
+        card = reply.card
+        if reply.dm is not None:
+            card = await self._dm_or_fallback(origin, reply.dm, card)
+        await self.private(origin, card, replace=replace)
+
+    @asynccontextmanager
+    async def guard(self, origin: Origin, what: str) -> AsyncIterator[None]:
+        """DomainError -> its message privately; anything else -> logged, private apology."""
+        try:
+            yield
+        except DomainError as exc:
+            await self._quietly(origin, notice(exc.user_message), what)
+        except Exception:
+            log.exception("slack: %s failed", what)
+            await self._quietly(origin, notice(APOLOGY), what)
+
+    async def _quietly(self, origin: Origin, card: Card, what: str) -> None:
+        try:
+            await self.private(origin, card)
+        except Exception:
+            log.exception("slack: could not tell the user that %s failed", what)
+
+    # -- channel messages ---------------------------------------------------------------------
+    async def post(self, channel: str, card: Card) -> str:
+        """Post `card` in `channel`; its `ts`. CannotPost (shown privately) if Slack refuses."""
+        try:
+            posted = await self.client.chat_postMessage(channel=channel, **message(card))
+        except SlackApiError as exc:
+            raise CannotPost(str(exc.response.get("error", "error"))) from exc
+        return str(posted["ts"])
+
+    async def share(self, origin: Origin, card: Card) -> None:
+        """A public card; through the response_url when the bot is not in the channel."""
+        try:
+            await self.client.chat_postMessage(channel=origin.channel_id, **message(card))
+        except SlackApiError as exc:
+            log.info("chat.postMessage refused (%s); sharing through response_url",
+                     exc.response.get("error"))
+            await self.in_channel(origin, card)
+
+    # -- direct messages ----------------------------------------------------------------------
+    async def dm(self, user_id: str, card: Card) -> str:
+        """Send `card` by DM: "" when sent, else Slack's error code."""
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], **message(card))
+        except SlackApiError as exc:
+            return str(exc.response.get("error") or "unknown_error")
+        return ""
+
+    async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
+        error = await self.dm(origin.user_id, dm)
+        if not error:
+            return card
+        log.info("slack: DM failed (%s); answering in the channel instead", error)
+        if error in TRANSIENT:
+            return dm
+        return await self.service.dm_failed(origin.user, dm)
+
+    # -- the in-channel quiz card's tally -----------------------------------------------------
+    def refresh(self, card_id: str) -> None:
+        """Edit the quiz card with the fresh tally: coalesced, at most one edit per interval."""
+        self.coalescer.submit(card_id, lambda: self._update_card(card_id))
+
+    async def _update_card(self, card_id: str) -> None:
+        found = await self.service.quiz_card(card_id)
+        if found is None:
+            return
+        record, card = found
+        channel, _, ts = record.message_ref.partition(":")
+        if record.platform != PLATFORM or not ts:
+            return
+        await self.client.chat_update(channel=channel, ts=ts, **message(card))
+
+    # -- who may see /stats -------------------------------------------------------------------
+    async def is_admin(self, user_id: str) -> bool:
+        """Listed in PATHBOT_SLACK_ADMINS, or a workspace admin/owner per users.info."""
+        if user_id in self.admins:
+            return True
+        try:
+            info = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed (%s); treating the user as no admin",
+                        exc.response.get("error"))
+            return False
+        user = info.get("user") or {}
+        return any(bool(user.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Send pending tally edits (bounded by `timeout`), then cancel what is left."""
+        try:
+            await asyncio.wait_for(self.coalescer.flush(), timeout)
+        except TimeoutError:
+            log.warning("slack: pending quiz card edits dropped at shutdown")
+        await self.coalescer.close()
