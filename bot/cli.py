@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -41,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
-    quiet = args.command == "console" and "PATHBOT_LOG_LEVEL" not in os.environ
-    setup_logging("WARNING" if quiet else config.log_level, config.secrets())
+    default_level = "WARNING" if args.command == "console" else "INFO"
+    setup_logging(config.log_level or default_level, config.secrets())
     try:
         return _dispatch(args, config)
     except ContentError as exc:
@@ -52,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationError as exc:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 1
+    except ConfigError as exc:  # e.g. a platform refused a token at start-up
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

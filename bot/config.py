@@ -12,6 +12,8 @@ from pathlib import Path
 
 from bot.bundled import bundled_dir
 
+LOG_LEVELS = ("", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
@@ -21,7 +23,7 @@ class ConfigError(Exception):
 class Config:
     db_path: Path
     content_dir: Path
-    log_level: str = "INFO"
+    log_level: str = ""  # "" when unset: INFO for `run`, WARNING for the console
     db_synchronous: str = "NORMAL"
     discord_token: str = field(default="", repr=False)
     discord_api_base: str = "https://discord.com/api/v10"
@@ -67,7 +69,7 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
     return Config(
         db_path=Path(get("PATHBOT_DB", str(cwd / "data" / "pathbot.sqlite3"))),
         content_dir=Path(get("PATHBOT_CONTENT", str(bundled_dir("content")))),
-        log_level=get("PATHBOT_LOG_LEVEL", "INFO").upper(),
+        log_level=_choice(get("PATHBOT_LOG_LEVEL").upper(), "PATHBOT_LOG_LEVEL", LOG_LEVELS),
         db_synchronous=_choice(get("PATHBOT_DB_SYNCHRONOUS", "NORMAL").upper(),
                                "PATHBOT_DB_SYNCHRONOUS", ("NORMAL", "FULL")),
         discord_token=get("DISCORD_TOKEN"),
@@ -97,5 +99,6 @@ def _int_or_none(value: str, name: str) -> int | None:
 
 def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        names = ", ".join(a for a in allowed if a)
+        raise ConfigError(f"{name} must be one of {names}, got {value!r}")
     return value

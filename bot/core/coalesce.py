@@ -23,12 +23,15 @@ class Coalescer:
         self._last: dict[str, float] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._latest: dict[str, Job] = {}
+        self._closed = False
 
     def submit(self, key: str, job: Job) -> None:
         """Run `job` for `key` now if allowed, else once when the interval has passed.
 
         Only the latest job submitted for a key runs: it reads fresh state when it runs.
         """
+        if self._closed:
+            return
         self._latest[key] = job
         if key not in self._pending:
             self._pending[key] = asyncio.create_task(self._run(key))
@@ -47,7 +50,7 @@ class Coalescer:
             log.exception("coalesced job for %s failed", key)
         finally:
             self._pending.pop(key, None)
-            if key in self._latest:  # submitted again while running: schedule the trailing run
+            if key in self._latest and not self._closed:  # submitted again meanwhile: trail
                 self._pending[key] = asyncio.create_task(self._run(key))
 
     async def flush(self) -> None:
@@ -56,6 +59,9 @@ class Coalescer:
             await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
 
     async def close(self) -> None:
+        """Cancel what is pending; nothing runs after this returns."""
+        self._closed = True
+        self._latest.clear()
         for task in list(self._pending.values()):
             task.cancel()
         await asyncio.gather(*list(self._pending.values()), return_exceptions=True)

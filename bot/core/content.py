@@ -38,6 +38,7 @@ class Origins:
     """Where each built object came from, for the semantic checks' messages."""
 
     of: dict[int, At] = field(default_factory=dict)
+    key_at: dict[str, At] = field(default_factory=dict)  # top-level key -> first place; "" file
     refs: list[tuple[str, str, At]] = field(default_factory=list)  # (kind, id, where)
 
     def note(self, obj: object, at: At) -> None:
@@ -68,23 +69,27 @@ def check_content(directory: Path) -> tuple[Content | None, list[str]]:
     files = content_files(directory)
     if not files:
         return None, [f"{directory}:1: (folder): no .yaml files found"]
-    top = _gather(reader, files)
     origins = Origins()
+    top = _gather(reader, files, origins)
     builder = _Builder(reader, origins)
     content = builder.content(top, files, content_version(files))
     check_semantics(reader, content, origins)  # also after structural problems: one pass
     return (None if reader.problems else content), reader.problems
 
 
-def _gather(reader: Reader, files: list[Path]) -> dict[str, list[tuple[yaml.Node, At]]]:
+def _gather(
+    reader: Reader, files: list[Path], origins: Origins
+) -> dict[str, list[tuple[yaml.Node, At]]]:
     """Top-level entries of every file: key -> [(node, where)]."""
     top: dict[str, list[tuple[yaml.Node, At]]] = {key: [] for key in ALL_KEYS}
+    origins.key_at[""] = At(files[0].name, 1, "")
     for file in files:
         root = reader.compose(file)
         if root is None:
             continue
         entries = reader.mapping(root, At(file.name, 1, ""), (), ALL_KEYS)
         for key, (node, at) in entries.items():
+            origins.key_at.setdefault(key, at)
             if key in LIST_KEYS:
                 top[key].extend(reader.sequence(node, at))
             else:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.core import limits
-from bot.core.models import Content, Option, Question
+from bot.core.models import Content, Question
 from bot.core.yaml_reader import At, Reader
 
 if TYPE_CHECKING:
@@ -22,7 +22,12 @@ def check_semantics(r: Reader, c: Content, o: Origins) -> None:
 
 
 def _where(o: Origins, obj: object) -> At:
-    return o.of.get(id(obj), At("content", 1, ""))
+    return o.of.get(id(obj), o.key_at.get("", At("content", 1, "")))
+
+
+def _key(o: Origins, key: str) -> At:
+    """Where a top-level list starts (its first file), for problems about the whole list."""
+    return o.key_at.get(key) or At(o.key_at[""].file if "" in o.key_at else "content", 1, key)
 
 
 def _unique(r: Reader, o: Origins, kind: str, items: Iterable[object], key: str = "id") -> None:
@@ -57,27 +62,27 @@ def _check_refs(r: Reader, c: Content, o: Origins) -> None:
 def _check_roles_and_dimensions(r: Reader, c: Content, o: Origins) -> None:
     low, high = limits.ROLES
     if not low <= len(c.roles) <= high:
-        r.fail(At("content", 1, "roles"), f"{len(c.roles)} roles; between {low} and {high} needed")
+        r.fail(_key(o, "roles"), f"{len(c.roles)} roles; between {low} and {high} needed")
     for dim in c.dimensions:
         present = {role_id for role_id, _ in dim.values}
         for role in c.roles:
             if role.id not in present:
                 r.fail(_where(o, dim), f"no value for role '{role.id}'")
     if not c.dimensions:
-        r.fail(At("content", 1, "dimensions"), "at least one comparison dimension is needed")
+        r.fail(_key(o, "dimensions"), "at least one comparison dimension is needed")
 
 
 def _check_quiz(r: Reader, c: Content, o: Origins) -> None:
     low, high = limits.QUESTIONS
     if not low <= len(c.questions) <= high:
-        r.fail(At("content", 1, "questions"), f"{len(c.questions)} questions; {low}-{high} needed")
+        r.fail(_key(o, "questions"), f"{len(c.questions)} questions; {low}-{high} needed")
     role_ids = [role.id for role in c.roles]
     for question in c.questions:
         _check_question(r, o, question, role_ids)
     if not r.problems:
         for role_id in role_ids:
             if not can_win(c.questions, role_ids, role_id):
-                r.fail(At("content", 1, "questions"),
+                r.fail(_key(o, "questions"),
                        f"role '{role_id}' can never come out on top: raise its weights")
 
 
@@ -86,31 +91,38 @@ def _check_question(r: Reader, o: Origins, question: Question, role_ids: list[st
     at = _where(o, question)
     if not low <= len(question.options) <= high:
         r.fail(at, f"{len(question.options)} options; between {low} and {high} needed")
-    vectors = {tuple(option.weight(role_id) for role_id in role_ids) for option in question.options}
-    if len(vectors) < 2:
-        r.fail(at, "does not discriminate: every option gives the same weights")
+    if not discriminates(question, role_ids):
+        r.fail(at, "does not discriminate: every option moves the roles' points by the same "
+                   "amounts, so no answer changes the result; make the weights differ")
     for option in question.options:
         if not any(option.weight(role_id) for role_id in role_ids):
             r.fail(_where(o, option), "every weight is 0: give at least one role a point")
 
 
-def can_win(questions: Sequence[Question], role_ids: list[str], role_id: str) -> bool:
-    """Whether some answer sequence makes `role_id` the top role (ties: content order)."""
-    others = [x for x in role_ids if x != role_id]
+def can_win(
+    questions: Sequence[Question], role_ids: list[str], role_id: str, limit: int = 200_000
+) -> bool:
+    """Whether some answer sequence makes `role_id` the top role (ties: content order).
 
-    def margin_vs_best(option: Option) -> int:
-        return option.weight(role_id) - max(option.weight(x) for x in others)
-
-    def margin_vs_sum(option: Option) -> int:
-        return option.weight(role_id) * len(others) - sum(option.weight(x) for x in others)
-
-    for margin in (margin_vs_best, margin_vs_sum):
-        picks = [max(q.options, key=margin) for q in questions]
-        points = {x: sum(p.weight(x) for p in picks) for x in role_ids}
-        best = max(points.values())
-        if points[role_id] == best and next(x for x in role_ids if points[x] == best) == role_id:
+    Exact: walks every reachable points vector (they collapse quickly: small integer
+    weights). Past `limit` vectors it cannot prove a role unreachable and says True.
+    """
+    states: set[tuple[int, ...]] = {tuple(0 for _ in role_ids)}
+    for question in questions:
+        vectors = {tuple(o.weight(r) for r in role_ids) for o in question.options}
+        states = {tuple(a + b for a, b in zip(s, v, strict=True)) for s in states for v in vectors}
+        if len(states) > limit:
             return True
-    return False
+    index = role_ids.index(role_id)
+    return any(points.index(max(points)) == index for points in states)
+
+
+def discriminates(question: Question, role_ids: list[str]) -> bool:
+    """Some answer changes the gap between two roles (equal shifts for all never do)."""
+    return any(
+        len({o.weight(a) - o.weight(b) for o in question.options}) > 1
+        for i, a in enumerate(role_ids) for b in role_ids[i + 1:]
+    )
 
 
 def _check_paths(r: Reader, c: Content, o: Origins) -> None:

@@ -53,8 +53,18 @@ class UnknownSession(DomainError):
 
 class UnknownRole(DomainError):
     def __init__(self, given: str, choices: list[str]) -> None:
-        super().__init__(f"There is no role called {given!r}. Choose one of: {', '.join(choices)}.")
+        names = ", ".join(choices)
+        super().__init__(f"There is no role called {given!r}. Choose one of: {names}."
+                         if given else f"Name a role: {names}.")
         self.choices = choices
+
+
+class RoleRemoved(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That result is for a role pathbot no longer offers (the content changed since). "
+            "Press **Retake** or run /quiz for a current result, or /path <role>."
+        )
 
 
 class UnknownDimension(DomainError):

@@ -18,6 +18,7 @@ from bot.core.errors import (
     InvalidAction,
     NoResultYet,
     NotAllowed,
+    RoleRemoved,
     UnknownDimension,
     UnknownRole,
     UnknownSession,
@@ -131,7 +132,9 @@ class Service:
         now = self.clock()
         session = QuizSession(actions.new_id(), user, card.scope, card.channel_id, card.id,
                               self.content.version, created_at=now, updated_at=now)
-        await self.store.create_session(session)
+        if not await self.store.create_session(session):  # a double press: show that one
+            active = await self.store.find_active_session(user, card.id)
+            session = active if active is not None else session
         return views.question(self.content, session)
 
     async def _answer(self, user: UserRef, session: QuizSession, q: int, option: int) -> Reply:
@@ -175,11 +178,14 @@ class Service:
         res = await self.store.get_result(session.id)
         if res is None:
             raise InvalidAction()
+        if res.top_role not in self.content.role_index:
+            raise RoleRemoved()
         if verb == "path":
-            return await self._path_reply(user, res.top_role, session.answers)
+            answers = session.answers if self._current(session) else ()
+            return await self._path_reply(user, res.top_role, answers)
+        public = views.shared(self.content, mention or "Someone", res)  # before marking it
         if not await self.store.mark_shared(session.id):
             return Reply(views.notice("Already shared", "Your result is already in the channel."))
-        public = views.shared(self.content, mention or "Someone", res)
         return Reply(views.notice("Shared", "Your result is now in the channel."), public=public)
 
     # -- personal commands ------------------------------------------------------------------
@@ -205,7 +211,7 @@ class Service:
 
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
         if role_id not in self.content.role_index:
-            raise NoResultYet()
+            raise RoleRemoved()
         card = views.path(self.content, advise(self.content, role_id, answers))
         if await self.store.dms_closed(user):
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))

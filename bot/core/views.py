@@ -8,7 +8,7 @@ from bot.core import actions
 from bot.core.cards import Button, Card, Field, Section
 from bot.core.models import Content, Dimension, Role
 from bot.core.paths import PathAdvice
-from bot.core.quiz import Outcome
+from bot.core.quiz import Outcome, percentages
 from bot.core.records import QuizResult, QuizSession, RoleScore
 
 BAR_WIDTH = 10
@@ -57,19 +57,19 @@ def quiz_card(content: Content, card_id: str, tally: dict[str, int]) -> Card:
         f"{len(content.questions)} quick questions, answered privately with buttons. "
         "Press **Start** — your answers are only visible to you."
     )
-    fields = tuple(
-        Field(role_label(content, r.id), _count_line(tally.get(r.id, 0), total))
-        for r in content.roles
-    )
+    fields = _count_fields(content, tally)
     people = "1 person has" if total == 1 else f"{total} people have"
     start = Button("Start", actions.build("start", card_id), "primary")
     return Card(content.quiz_title, (Section(intro),), fields, ((start,),),
                 footer=f"{people} finished · content {content.version}")
 
 
-def _count_line(count: int, total: int) -> str:
-    share = round(count * 100 / total) if total else 0
-    return f"{count} · {share}%"
+def _count_fields(content: Content, counts: dict[str, int]) -> tuple[Field, ...]:
+    """A field per role: people and share; shares by largest remainder, so they sum to 100."""
+    people = [counts.get(r.id, 0) for r in content.roles]
+    shares = percentages(people) if sum(people) else [0] * len(people)
+    return tuple(Field(role_label(content, r.id), f"{n} · {share}%")
+                 for r, n, share in zip(content.roles, people, shares, strict=True))
 
 
 def question(content: Content, session: QuizSession) -> Card:
@@ -186,10 +186,7 @@ def forget_prompt() -> Card:
 
 def stats(content: Content, counts: dict[str, int]) -> Card:
     total = sum(counts.values())
-    fields = tuple(
-        Field(role_label(content, r.id), _count_line(counts.get(r.id, 0), total))
-        for r in content.roles
-    )
+    fields = _count_fields(content, counts)
     who = "1 person has" if total == 1 else f"{total} people have"
     text = f"{who} a result here (each person's latest result counts)."
     return Card("How people here came out", (Section(text),), fields,

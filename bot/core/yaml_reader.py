@@ -54,7 +54,8 @@ class Reader:
     ) -> dict[str, tuple[yaml.Node, At]]:
         """The entries of a mapping; unknown, duplicate and missing keys are problems."""
         if not isinstance(node, yaml.MappingNode):
-            self.fail(at, f"expected a mapping with keys {', '.join(required)}")
+            keys = ", ".join(required or optional)
+            self.fail(at, f"expected a mapping with the keys {keys}")
             return {}
         found: dict[str, tuple[yaml.Node, At]] = {}
         for key_node, value_node in node.value:
@@ -73,7 +74,8 @@ class Reader:
 
     def text(self, node: yaml.Node, at: At, max_len: int) -> str:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _TAG + "str":
-            self.fail(at, "expected text")
+            hint = " (put it in quotes)" if isinstance(node, yaml.ScalarNode) else ""
+            self.fail(at, f"expected text{hint}")
             return ""
         value = str(node.value).strip()
         if not value:
@@ -92,7 +94,11 @@ class Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _TAG + "int":
             self.fail(at, "expected a whole number")
             return 0
-        value = int(str(node.value), 0)
+        try:  # YAML 1.1 integers (010, 0_1, 1:30) that int() alone does not read
+            value = int(yaml.constructor.SafeConstructor().construct_yaml_int(node))
+        except (ValueError, yaml.YAMLError):
+            self.fail(at, f"{node.value!r} is not a whole number that pathbot can read")
+            return 0
         if value < minimum:
             self.fail(at, f"must be at least {minimum}")
         return value
@@ -121,5 +127,8 @@ class Reader:
         out: list[tuple[str, yaml.Node, At]] = []
         for key_node, value_node in node.value:
             key = str(key_node.value)
+            if any(key == seen for seen, _, _ in out):
+                self.fail(at.child(key_node, key), "duplicate key")
+                continue
             out.append((key, value_node, at.child(key_node, key)))
         return out

@@ -9,8 +9,10 @@ from bot.core.records import QuizCard, QuizResult, QuizSession
 
 
 class Store(Protocol):
-    async def create_session(self, session: QuizSession) -> None:
-        """Insert a new active session with no answers."""
+    async def create_session(self, session: QuizSession) -> bool:
+        """Insert a new active session with no answers (its quiz card must exist). False,
+        writing nothing, when the user already has an active session on that card for the
+        same content version: a double press of Start or Retake makes one session."""
 
     async def get_session(self, session_id: str) -> QuizSession | None:
         """The session with its answers in question order, or None."""

@@ -19,11 +19,17 @@ SELECT s.*, a.option FROM sessions AS s
 LEFT JOIN answers AS a ON a.session_id = s.id
 WHERE s.id IN ({ids}) ORDER BY s.id, a.question"""
 
+# Only if the person has no active session on this card for this content version, so a
+# double press of Start or Retake creates one session (the group commit runs jobs in order).
 INSERT_SESSION = """
 INSERT INTO sessions (id, platform, workspace, user_id, scope, channel_id, card_id,
                       content_version, status, created_at, updated_at)
-VALUES (:id, :platform, :workspace, :user_id, :scope, :channel_id, :card_id,
-        :content_version, 'active', :created_at, :updated_at)"""
+SELECT :id, :platform, :workspace, :user_id, :scope, :channel_id, :card_id,
+       :content_version, 'active', :created_at, :updated_at
+WHERE NOT EXISTS (
+    SELECT 1 FROM sessions
+    WHERE platform = :platform AND workspace = :workspace AND user_id = :user_id
+      AND card_id = :card_id AND content_version = :content_version AND status = 'active')"""
 
 INSERT_RESULT = """
 INSERT INTO results (session_id, platform, workspace, user_id, scope, card_id,

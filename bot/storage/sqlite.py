@@ -140,10 +140,10 @@ class SqliteStore:
 
     # -- sessions and answers ------------------------------------------------------------
 
-    async def create_session(self, session: QuizSession) -> None:
+    async def create_session(self, session: QuizSession) -> bool:
         if session.answers or session.status != "active":
             raise ValueError("create_session takes a new active session without answers")
-        await self._group.submit((rows.INSERT_SESSION, rows.session_params(session)))
+        return await self._group.submit((rows.INSERT_SESSION, rows.session_params(session)))
 
     async def get_session(self, session_id: str) -> QuizSession | None:
         return await self._sessions.get(session_id)

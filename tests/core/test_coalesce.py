@@ -39,3 +39,20 @@ async def test_a_failing_job_is_logged_and_does_not_block_the_key() -> None:
     coalescer.submit("k", ok)
     await coalescer.flush()
     assert ran == ["ok"]
+
+
+async def test_nothing_runs_after_close() -> None:
+    coalescer = Coalescer(interval=0.05)
+    ran: list[str] = []
+
+    async def job() -> None:
+        ran.append("ran")
+
+    coalescer.submit("card", job)
+    await coalescer.flush()
+    coalescer.submit("card", job)  # waits out the interval
+    await asyncio.sleep(0)
+    await coalescer.close()
+    coalescer.submit("card", job)  # after close: ignored
+    await asyncio.sleep(0.1)
+    assert ran == ["ran"]

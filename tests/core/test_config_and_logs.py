@@ -26,6 +26,8 @@ def test_bad_values_name_the_variable(tmp_path: Path) -> None:
         load_config({"PATHBOT_HTTP_PORT": "eighty"}, cwd=tmp_path)
     with pytest.raises(ConfigError, match="DISCORD_GUILD_ID"):
         load_config({"DISCORD_GUILD_ID": "my-guild"}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="PATHBOT_LOG_LEVEL must be one of DEBUG, INFO"):
+        load_config({"PATHBOT_LOG_LEVEL": "verbose"}, cwd=tmp_path)
 
 
 def test_tokens_never_reach_the_log() -> None:

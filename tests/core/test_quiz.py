@@ -44,28 +44,16 @@ def test_largest_remainder_sums_to_100(points: list[int]) -> None:
 
 
 def test_tie_goes_to_the_role_listed_first() -> None:
-    # question 3 ("Both appeal to me equally") gives 1/1; pick equal-weight options only
-    equal = [next(i for i, o in enumerate(q.options)
-                  if o.weight("ai_engineer") == o.weight("ml_engineer")) for q in BUNDLED.questions
-             if any(o.weight("ai_engineer") == o.weight("ml_engineer") for o in q.options)]
-    assert equal, "bundled quiz has an even option"
-    # Build a full answer list: even options where they exist, else alternate AI/ML picks.
-    answers, lean = [], 0
-    for q in BUNDLED.questions:
-        even = [i for i, o in enumerate(q.options)
-                if o.weight("ai_engineer") == o.weight("ml_engineer")]
-        if even:
-            answers.append(even[0])
-            continue
-        role = "ai_engineer" if lean <= 0 else "ml_engineer"
-        best = max(range(len(q.options)), key=lambda i: q.options[i].weight(role))
-        option = q.options[best]
-        lean += option.weight("ai_engineer") - option.weight("ml_engineer")
-        answers.append(best)
+    # Alternate the strongest AI answer and the strongest ML answer: equal points.
+    answers = []
+    for n, q in enumerate(BUNDLED.questions):
+        lead, other = ("ai_engineer", "ml_engineer") if n % 2 else ("ml_engineer", "ai_engineer")
+        answers.append(max(range(len(q.options)),
+                           key=lambda i: q.options[i].weight(lead) - q.options[i].weight(other)))
     out = outcome(BUNDLED, answers)
-    if lean == 0:
-        assert out.top_role == "ai_engineer" and out.tied_with == ("ml_engineer",)
-        assert [s.percent for s in out.scores] == [50, 50]
+    assert out.scores[0].points == out.scores[1].points, "precondition: the answers tie"
+    assert out.top_role == "ai_engineer" and out.tied_with == ("ml_engineer",)
+    assert [s.percent for s in out.scores] == [50, 50]
 
 
 def test_drivers_name_the_answers_that_favoured_the_top_role() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.bundled import bundled_dir
 from bot.core import actions
 from bot.core.cards import Card
 from bot.core.content import load_content
@@ -17,6 +18,7 @@ from bot.core.errors import (
     NoResultYet,
     NotAllowed,
     NotYourQuiz,
+    RoleRemoved,
     UnknownDimension,
     UnknownRole,
     UnknownSession,
@@ -38,6 +40,16 @@ def button(card: Card, label_part: str) -> str:
 async def start(service: Service, user: UserRef = ALICE) -> Card:
     card_id, _ = await service.open_quiz(PLACE)
     return (await service.press(user, actions.build("start", card_id), PLACE)).card
+
+
+async def finish_as(service: Service, role_id: str, user: UserRef = ALICE) -> Card:
+    """A full quiz answered with the option that favours `role_id` most, each time."""
+    card = await start(service, user)
+    for question in service.content.questions:
+        best = max(range(len(question.options)), key=lambda i: question.options[i].weight(
+            role_id) * 2 - sum(question.options[i].weight(r.id) for r in service.content.roles))
+        card = (await service.press(user, card.buttons[0][best].action_id, PLACE)).card
+    return card
 
 
 async def finish(service: Service, user: UserRef = ALICE, pick: int = 0) -> Card:
@@ -128,13 +140,50 @@ async def test_concurrent_double_press_stores_one_answer(
     assert session is not None and session.answers == (0,)
 
 
-async def test_content_change_is_refused_and_retake_works(
-    service: Service, store: SqliteStore, tmp_path: Path
+async def test_content_change_is_refused_and_writes_nothing(
+    service: Service, store: SqliteStore
 ) -> None:
     first = await start(service)
+    answer = first.buttons[0][0].action_id
     changed = Service(load_content(THREE_ROLES), store)
     with pytest.raises(ContentChanged):
-        await changed.press(ALICE, first.buttons[0][0].action_id, PLACE)
+        await changed.press(ALICE, answer, PLACE)
+    session = await store.get_session(actions.parse(answer).ref)
+    assert session is not None and session.answers == ()
+
+
+def renamed_content(tmp_path: Path, old: str, new: str) -> Content:
+    """The bundled content with every occurrence of `old` replaced: a new version."""
+    folder = tmp_path / "content"
+    folder.mkdir(parents=True)
+    for file in bundled_dir("content").glob("*.yaml"):
+        (folder / file.name).write_text(file.read_text("utf-8").replace(old, new), "utf-8")
+    return load_content(folder)
+
+
+async def test_double_start_makes_one_session(service: Service, store: SqliteStore) -> None:
+    card_id, _ = await service.open_quiz(PLACE)
+    start_id = actions.build("start", card_id)
+    cards = await asyncio.gather(*(service.press(ALICE, start_id, PLACE) for _ in range(4)))
+    assert len({reply.card.buttons[0][0].action_id for reply in cards}) == 1
+
+
+async def test_result_buttons_after_the_content_changed(
+    service: Service, store: SqliteStore, tmp_path: Path
+) -> None:
+    result = await finish_as(service, "ml_engineer")
+    assert "ML Engineer" in result.title
+    path_button, share = button(result, "learning path"), button(result, "Share")
+    newer = Service(renamed_content(tmp_path / "a", "Which path fits you?", "Which fits?"),
+                    store)
+    path = await newer.press(ALICE, path_button, PLACE)  # old answers are not reused
+    assert path.dm is not None and all(s.heading != "From your answers" for s in path.dm.sections)
+    removed = Service(renamed_content(tmp_path / "b", "ml_engineer", "ml_eng"), store)
+    with pytest.raises(RoleRemoved):
+        await removed.press(ALICE, share, PLACE)
+    with pytest.raises(RoleRemoved):
+        await removed.path(ALICE)
+    assert (await store.list_results(ALICE))[0].shared is False  # nothing was marked
 
 
 async def test_share_once_path_and_retake(service: Service) -> None:
@@ -206,3 +255,12 @@ async def test_three_role_content_runs_compare_and_quiz(store: SqliteStore) -> N
     result = await finish(service, pick=2)
     assert len(result.fields) == 3
     assert result.title.startswith("Your result:")
+
+
+def test_tally_shares_always_sum_to_100(content: Content) -> None:
+    from bot.core import views
+
+    card = views.stats(content, {"ai_engineer": 2, "ml_engineer": 1})
+    shares = [int(f.value.split(" · ")[1].rstrip("%")) for f in card.fields]
+    assert shares == [67, 33]
+    assert [f.value for f in views.stats(content, {}).fields] == ["0 · 0%", "0 · 0%"]

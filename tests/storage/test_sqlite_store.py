@@ -35,9 +35,13 @@ async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 def make_session(
-    sid: str, user: UserRef = ALICE, card: str = "c1", at: float = 10.0
+    sid: str, user: UserRef = ALICE, card: str = "c1", at: float = 10.0,
+    version: str | None = None,
 ) -> QuizSession:
-    return QuizSession(sid, user, "g1", "ch1", card, "v1", created_at=at, updated_at=at)
+    """A session; each id gets its own content version by default, because a person has at
+    most one active session per card and content version."""
+    return QuizSession(sid, user, "g1", "ch1", card, version or f"v-{sid}",
+                       created_at=at, updated_at=at)
 
 
 def make_result(
@@ -143,7 +147,18 @@ async def test_create_session_checks_its_input(store: SqliteStore) -> None:
     with pytest.raises(ValueError, match="without answers"):
         await store.create_session(make_session("s2").with_answer(1, 11.0))
     with pytest.raises(sqlite3.IntegrityError):
-        await store.create_session(make_session("s1"))  # ids are unique
+        await store.create_session(make_session("s1", version="other"))  # ids are unique
+
+
+async def test_a_double_start_creates_one_session(store: SqliteStore, db_path: Path) -> None:
+    await store.create_quiz_card(QuizCard("c9", "discord", "g1", "ch1", created_at=1.0))
+    created = await asyncio.gather(*(
+        store.create_session(make_session(f"twin{i}", card="c9", version="v1"))
+        for i in range(5)))
+    assert created.count(True) == 1
+    assert len(raw_rows(db_path, "SELECT id FROM sessions WHERE card_id = 'c9'")) == 1
+    # Another content version, or the same one after finishing, may start anew.
+    assert await store.create_session(make_session("next", card="c9", version="v2"))
 
 
 async def test_find_active_session_is_the_newest_unfinished_one(store: SqliteStore) -> None:

@@ -38,10 +38,11 @@ async def test_role_is_public_and_a_wrong_role_lists_the_choices(bot: SlackHarne
     post = await bot.command("/role", "ml")
     assert post.payload["response_type"] == "in_channel"
     assert post.payload["blocks"][0]["text"]["text"].startswith("📊 ML Engineer")
-    for text in ("nonsense", ""):
+    for text, expected in (("nonsense", "Choose one of: AI Engineer, ML Engineer."),
+                           ("", "Name a role: AI Engineer, ML Engineer.")):
         wrong = await bot.command("/role", text)
         assert wrong.payload["response_type"] == "ephemeral"
-        assert "Choose one of: AI Engineer, ML Engineer." in text_of(wrong.payload)
+        assert expected in text_of(wrong.payload)
 
 
 async def test_quiz_posts_the_public_card_and_remembers_its_ts(bot: SlackHarness) -> None:
