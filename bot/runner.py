@@ -1,22 +1,80 @@
-"""`pathbot run`: start every adapter whose credentials are set, in one process."""
+"""`pathbot run`: every adapter whose credentials are set, in one process, on one database.
+
+The HTTP listener (`/healthz`, plus Slack's `/slack/events` in HTTP mode) always runs, so
+a container health check works whichever platforms are on.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
+from bot.adapters.base import Adapter
+from bot.bootstrap import build_service
 from bot.config import Config
+from bot.core.service import Service
+from bot.web import build_web_app, start_web
 
 log = logging.getLogger(__name__)
 
-NEEDED = ("DISCORD_TOKEN (Discord) or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Slack Socket Mode) "
-          "or SLACK_SIGNING_SECRET (Slack HTTP mode)")
+NEEDED = ("DISCORD_TOKEN (Discord), or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Slack Socket "
+          "Mode) or with SLACK_SIGNING_SECRET (Slack HTTP mode)")
 
 
-async def run(config: Config) -> int:
+def missing_credentials(config: Config) -> str:
+    """Why nothing can start, or "" when at least one adapter can."""
     if not config.discord_token and not config.slack_bot_token:
-        print(f"pathbot run: no platform credentials set. Set {NEEDED}; "
-              "or try `pathbot console`, which needs none.", file=sys.stderr)
+        return f"no platform credentials set. Set {NEEDED}; or try `pathbot console`."
+    if config.slack_bot_token and not (config.slack_app_token or config.slack_signing_secret):
+        return ("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+                "SLACK_SIGNING_SECRET (HTTP mode) is.")
+    return ""
+
+
+def build_adapters(config: Config, service: Service) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    if config.discord_token:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(config, service))
+    if config.slack_bot_token:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(config, service))
+    return adapters
+
+
+async def run(config: Config, stop: asyncio.Event | None = None) -> int:
+    problem = missing_credentials(config)
+    if problem:
+        print(f"pathbot run: {problem}", file=sys.stderr)
         return 2
-    print("pathbot run: the Discord and Slack adapters are not built yet.", file=sys.stderr)
-    return 2
+    stop = stop or _stop_on_signals()
+    service = await build_service(config)
+    adapters = build_adapters(config, service)
+    web_app = build_web_app([route for adapter in adapters for route in adapter.routes()])
+    web_runner, _port = await start_web(web_app, config.http_host, config.http_port)
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            log.info("%s adapter started", adapter.name)
+        await stop.wait()
+    finally:
+        for adapter in reversed(adapters):
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        await web_runner.cleanup()
+        await service.store.close()
+    return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

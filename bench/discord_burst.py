@@ -1,0 +1,285 @@
+"""A burst of Discord button presses: pathbot against a minimal discord.py bot.
+
+    .venv/bin/python bench/discord_burst.py [--n 1000] [--answers 10] [--rate 200]
+
+N distinct users press Start on one quiz card, then answer question after question, each
+round a burst: all N presses are dispatched by the fake gateway (tests/fakes) at once,
+and the next round starts when every press of this one has been answered. The same
+presses (same payloads, same custom ids) then go to MinimalBot, which answers each with
+one constant ephemeral message. Each bot runs alone in a child process, as in production;
+the fake (on 127.0.0.1) and the driver run in this process, so the bot's CPU time and peak
+RSS are its own. pathbot uses a real SQLite file in a temp folder.
+
+Printed per bot: interactions answered, p50/p99 from dispatch to the interaction callback
+(Discord's 3 s deadline), p99 to the content being visible (differs only when a press was
+deferred), interactions per second, the bot process's CPU time per interaction and peak
+RSS; then the ratios pathbot / minimal. A second, paced run (--rate per second, Start and
+one answer) shows latency without queueing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bot.adapters.discord import DiscordAdapter  # noqa: E402
+from bot.adapters.discord.client import set_endpoints  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.core.content import load_content  # noqa: E402
+from bot.core.service import Service  # noqa: E402
+from bot.storage.sqlite import SqliteStore  # noqa: E402
+from tests.fakes.discord_fake import FakeDiscord, SentInteraction, custom_ids  # noqa: E402
+from tests.fakes.minimal_discord_bot import FAST_GUILD_READY_TIMEOUT, MinimalBot  # noqa: E402
+
+TOKEN = "bench-token-0123456789"
+FIRST_USER = 2_000_000_000_000_000_000
+Press = tuple[str, str, int]  # custom_id, message id, user id
+
+
+@dataclass
+class Watch:
+    """Reads the fake's request log incrementally: when each interaction was answered."""
+
+    fake: FakeDiscord
+    seen: int = 0
+    callbacks: dict[str, tuple[int, float]] = field(default_factory=dict)  # id -> (type, at)
+    edits: dict[str, float] = field(default_factory=dict)  # token -> first @original edit
+    refused: int = 0
+
+    def scan(self) -> None:
+        requests = self.fake.requests
+        for r in requests[self.seen :]:
+            if r.status >= 300:
+                self.refused += r.status != 429
+                continue
+            parts = r.path.split("/")
+            if r.method == "POST" and r.path.startswith("/interactions/"):
+                self.callbacks.setdefault(parts[2], (int(r.json["type"]), r.at))
+            elif r.method == "PATCH" and r.path.endswith("/messages/@original"):
+                self.edits.setdefault(parts[3], r.at)
+        self.seen = len(requests)
+
+    def visible_at(self, sent: SentInteraction) -> float | None:
+        """When the person sees the answer: the callback, or the edit after a deferral."""
+        kind, at = self.callbacks.get(sent.id, (0, 0.0))
+        if kind in (4, 7, 8):
+            return at
+        return self.edits.get(sent.token) if kind in (5, 6) else None
+
+    async def until_answered(self, sent: list[SentInteraction], timeout: float = 60) -> None:
+        deadline = time.perf_counter() + timeout
+        pending = list(sent)
+        while pending and time.perf_counter() < deadline:
+            await asyncio.sleep(0.005)
+            self.scan()
+            pending = [s for s in pending if self.visible_at(s) is None]
+
+
+async def dispatch(fake: FakeDiscord, presses: list[Press], rate: float) -> list[SentInteraction]:
+    """All at once (rate 0) or paced at `rate` per second."""
+    sent: list[SentInteraction] = []
+    started = time.perf_counter()
+    for i, (custom_id, message_id, user) in enumerate(presses):
+        if rate:
+            await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+        sent.append(await fake.press(custom_id, message_id, user_id=user))
+    return sent
+
+
+def first_button(fake: FakeDiscord, message_id: str) -> str:
+    return next(custom_ids(fake.messages[message_id]["components"]))
+
+
+class Driver:
+    """Runs the rounds against one bot; `pathbot` decides where the next presses come from."""
+
+    def __init__(
+        self, fake: FakeDiscord, pathbot: bool, users: int, first_user: int = FIRST_USER
+    ) -> None:
+        self.fake = fake
+        self.pathbot = pathbot
+        self.users = [first_user + n for n in range(users)]
+        self.watch = Watch(fake)
+        self.sent: list[SentInteraction] = []
+        self.private: dict[int, str] = {}  # user -> private quiz message (pathbot)
+
+    async def quiz_message(self) -> str:
+        if self.pathbot:
+            command = await self.fake.slash("quiz")
+            await self.watch.until_answered([command])
+            message = self.fake.original_message(command)
+            assert message is not None
+            return str(message["id"])
+        body = {"components": [{"type": 1, "components": [
+            {"type": 2, "style": 1, "label": "Start", "custom_id": "pb:start:benchcard01"}]}]}
+        return str(self.fake.seed_message(body=body)["id"])
+
+    async def round(self, presses: list[Press], rate: float) -> list[SentInteraction]:
+        sent = await dispatch(self.fake, presses, rate)
+        await self.watch.until_answered(sent)
+        self.sent += sent
+        return sent
+
+    async def run(self, answers: int, rate: float) -> float:
+        """Start, then `answers` rounds; the elapsed seconds."""
+        quiz = await self.quiz_message()
+        start = first_button(self.fake, quiz)
+        started = time.perf_counter()
+        sent = await self.round([(start, quiz, u) for u in self.users], rate)
+        for user, s in zip(self.users, sent, strict=True):
+            message = self.fake.original_message(s)
+            self.private[user] = str(message["id"]) if message else quiz
+        for q in range(answers):
+            await self.round([self.answer(user, q) for user in self.users], rate)
+        return time.perf_counter() - started
+
+    def answer(self, user: int, q: int) -> Press:
+        if self.pathbot:
+            message = self.private[user]
+            return first_button(self.fake, message), message, user
+        return f"pb:ans:bench{user % 10**9}:{q}:0", self.private[user], user
+
+    def figures(self, elapsed: float) -> dict[str, Any]:
+        self.watch.scan()
+        answered = [s for s in self.sent if self.watch.visible_at(s) is not None]
+        callback = sorted(self.watch.callbacks[s.id][1] - s.dispatched_at for s in answered)
+        visible = sorted((self.watch.visible_at(s) or 0) - s.dispatched_at for s in answered)
+        deferred = sum(self.watch.callbacks[s.id][0] in (5, 6) for s in answered)
+        return {
+            "interactions": len(self.sent), "answered": len(answered), "deferred": deferred,
+            "refused": self.watch.refused,
+            "p50_ms": pct(callback, 50), "p99_ms": pct(callback, 99),
+            "p99_visible_ms": pct(visible, 99), "per_s": len(answered) / elapsed,
+        }
+
+
+def pct(values: list[float], p: int) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, len(values) * p // 100)] * 1000
+
+
+# -- the bot process --------------------------------------------------------------------
+
+
+def usage() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_mb": own.ru_maxrss / 1024}
+
+
+async def serve(kind: str, api_base: str, gateway_url: str) -> None:
+    """Run one bot against the fake at these URLs until stdin closes; report CPU and RSS."""
+    env = {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": api_base,
+           "DISCORD_GATEWAY_URL": gateway_url}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = load_config(environ=env, cwd=Path(tmp))
+        if kind == "pathbot":
+            store = await SqliteStore.open(Path(tmp) / "bench.sqlite3")
+            adapter = DiscordAdapter(config, Service(load_content(config.content_dir), store),
+                                     guild_ready_timeout=FAST_GUILD_READY_TIMEOUT)
+            await adapter.start()
+        else:
+            set_endpoints(config)
+            bot = MinimalBot()
+            task = asyncio.create_task(bot.start(TOKEN))
+            while not bot.is_ready():  # wait_until_ready() needs a logged-in client
+                await asyncio.sleep(0.01)
+        print(json.dumps({"ready": usage()}), flush=True)
+        await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
+        done = usage()
+        if kind == "pathbot":
+            await adapter.stop()
+            await store.close()
+        else:
+            await bot.close()
+            await task
+        print(json.dumps({"done": done}), flush=True)
+
+
+# -- the parent: fake, driver, figures --------------------------------------------------
+
+
+async def run_bot(kind: str, users: int, answers: int, rate: float) -> dict[str, Any]:
+    """One bot in a child process, the fake and the driver here; the burst, then paced."""
+    async with FakeDiscord(token=TOKEN) as fake:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--serve", kind, fake.api_base, fake.gateway_url,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=REPO)
+        assert child.stdin is not None and child.stdout is not None
+        ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 60))["ready"]
+        out: dict[str, Any] = {"kind": kind}
+        burst = Driver(fake, kind == "pathbot", users)
+        out["burst"] = burst.figures(await burst.run(answers, 0.0))
+        paced = Driver(fake, kind == "pathbot", users, first_user=FIRST_USER + users)
+        out["paced"] = paced.figures(await paced.run(1, rate))
+        child.stdin.close()
+        done = json.loads((await child.stdout.readline()) or "{}").get("done", {})
+        await child.wait()
+        handled = out["burst"]["answered"] + out["paced"]["answered"]
+        out["cpu_us"] = (done["cpu_s"] - ready["cpu_s"]) * 1e6 / handled
+        out["peak_rss_mb"] = done["peak_rss_mb"]
+        return out
+
+
+def report(results: list[dict[str, Any]], answers: int, rate: float) -> None:
+    by = {r["kind"]: r for r in results}
+    print(f"{'':10} {'run':6} {'answered':>15} {'deferred':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'p99 vis':>8} {'per s':>7}")
+    for kind in ("pathbot", "minimal"):
+        for label in ("burst", "paced"):
+            f = by[kind][label]
+            print(f"{kind:10} {label:6} {f['answered']:>7}/{f['interactions']:<7} "
+                  f"{f['deferred']:>8} {f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} "
+                  f"{f['p99_visible_ms']:>8.1f} {f['per_s']:>7.0f}")
+    for kind in ("pathbot", "minimal"):
+        f = by[kind]
+        print(f"{kind:10} bot process: {f['cpu_us']:.0f} µs CPU per interaction, "
+              f"peak RSS {f['peak_rss_mb']:.1f} MB")
+    p, m = by["pathbot"], by["minimal"]
+    for label in ("burst", "paced"):
+        pl, ml = p[label], m[label]
+        print(f"ratio pathbot/minimal, {label}: p50 {pl['p50_ms'] / ml['p50_ms']:.2f}x, "
+              f"p99 {pl['p99_ms'] / ml['p99_ms']:.2f}x, "
+              f"interactions/s {pl['per_s'] / ml['per_s']:.2f}x")
+    print(f"ratio pathbot/minimal: CPU per interaction {p['cpu_us'] / m['cpu_us']:.2f}x, "
+          f"peak RSS {p['peak_rss_mb'] / m['peak_rss_mb']:.2f}x")
+    missing = sum(by[k][label]["interactions"] - by[k][label]["answered"]
+                  for k in by for label in ("burst", "paced"))
+    refused = sum(by[k][label]["refused"] for k in by for label in ("burst", "paced"))
+    print(f"unanswered: {missing}; refused by the fake (4xx/5xx other than 429): {refused}")
+    print(f"(burst: Start + {answers} answer rounds, each round's presses all at once; "
+          f"paced: Start + 1 answer at {rate:.0f}/s; latency: dispatch to callback)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="distinct users (default 1000)")
+    parser.add_argument("--answers", type=int, default=10, help="answer rounds after Start")
+    parser.add_argument("--rate", type=float, default=200, help="paced run: presses per second")
+    parser.add_argument("--serve", nargs=3, metavar=("KIND", "API", "GATEWAY"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord.client").setLevel(logging.ERROR)  # "PyNaCl is not installed"
+    if args.serve:
+        asyncio.run(serve(*args.serve))
+        return
+    results = [asyncio.run(run_bot(kind, args.n, args.answers, args.rate))
+               for kind in ("pathbot", "minimal")]
+    report(results, args.answers, args.rate)
+
+
+if __name__ == "__main__":
+    main()

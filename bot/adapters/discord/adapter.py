@@ -1,0 +1,107 @@
+"""DiscordAdapter: what `pathbot run` starts when DISCORD_TOKEN is set (see Adapter)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from aiohttp import web
+
+from bot.adapters.discord.client import PathbotClient, set_endpoints
+from bot.adapters.discord.delivery import Responder, Tally
+from bot.adapters.discord.handlers import Handlers
+from bot.config import Config
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+
+
+class DiscordAdapter:
+    """The bot on the gateway. Parameters after `service` are tuning knobs with safe defaults.
+
+    - tally_interval: at most one edit of a public quiz card per this many seconds;
+    - ack_budget: answer directly when the work takes less, else defer first (delivery.py);
+    - guild_ready_timeout: discord.py's wait for more GUILD_CREATEs before it is ready;
+    - max_ratelimit_timeout: the longest 429 wait discord.py sits out (min 30 s), beyond
+      which the request fails instead of blocking;
+    - ready_timeout: how long start() waits for login, command sync and READY.
+    """
+
+    name = "discord"
+
+    def __init__(
+        self,
+        config: Config,
+        service: Service,
+        *,
+        tally_interval: float = 3.0,
+        ack_budget: float = 1.0,
+        guild_ready_timeout: float = 1.0,
+        max_ratelimit_timeout: float = 60.0,
+        ready_timeout: float = 60.0,
+    ) -> None:
+        self.config = config
+        self.service = service
+        self.tally_interval = tally_interval
+        self.ack_budget = ack_budget
+        self.guild_ready_timeout = guild_ready_timeout
+        self.max_ratelimit_timeout = max_ratelimit_timeout
+        self.ready_timeout = ready_timeout
+        self.client: PathbotClient | None = None
+        self._tally: Tally | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return []  # the gateway is an outgoing websocket: nothing to serve
+
+    def _handlers(self, client: discord.Client) -> Handlers:
+        self._tally = Tally(client, self.service, self.tally_interval)
+        return Handlers(self.service, Responder(self.ack_budget), self._tally)
+
+    async def start(self) -> None:
+        """Log in, sync the commands, connect; return once READY (raise if that fails)."""
+        set_endpoints(self.config)
+        client = PathbotClient(
+            self.service,
+            self._handlers,
+            guild_id=self.config.discord_guild_id,
+            guild_ready_timeout=self.guild_ready_timeout,
+            max_ratelimit_timeout=self.max_ratelimit_timeout,
+        )
+        self.client = client
+        self._task = asyncio.create_task(client.start(self.config.discord_token),
+                                         name="pathbot-discord")
+        self._task.add_done_callback(_log_end)
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({self._task, ready}, timeout=self.ready_timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            log.info("Discord: connected as %s", client.user)
+            return
+        ready.cancel()
+        await self.stop()
+        if self._task.done() and self._task.exception() is not None:
+            raise RuntimeError("the Discord client stopped before it was ready") from (
+                self._task.exception())
+        raise TimeoutError(f"Discord was not ready within {self.ready_timeout}s")
+
+    async def stop(self) -> None:
+        """Close the connection; pending tally edits are dropped (the next finisher redoes
+        them). Safe to call more than once."""
+        if self._tally is not None:
+            await self._tally.close()
+        if self.client is not None:
+            await self.client.close()
+        if self._task is not None and not self._task.done():
+            with contextlib.suppress(TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._task), 10)
+
+
+def _log_end(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("the Discord client stopped: %s: %s", type(exc).__name__, exc)

@@ -1,0 +1,131 @@
+"""The discord.py client: command tree, button dispatch, gateway guard, endpoints, invite.
+
+No privileged intents (slash commands and buttons need none); no message or member cache;
+no mentions ever ping (AllowedMentions.none() for every message the bot sends).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord.buttons import PathbotButton
+from bot.adapters.discord.commands import build_commands
+from bot.adapters.discord.errors import report, tell
+from bot.adapters.discord.handlers import Handlers
+from bot.config import Config
+from bot.core.actions import ANY_ACTION
+from bot.core.errors import InvalidAction
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+SCOPES = ("bot", "applications.commands")
+# Send Messages (1 << 11) and Embed Links (1 << 14): 18432. Replies, follow-ups and edits of
+# interaction messages need no permission; the bot token posts only when a token expired.
+PERMISSIONS = discord.Permissions(send_messages=True, embed_links=True)
+
+
+def set_endpoints(config: Config) -> None:
+    """Point discord.py (process-global settings) at the configured REST API and gateway."""
+    Route.BASE = config.discord_api_base
+    if config.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord_gateway_url)
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
+
+
+class Tree(app_commands.CommandTree[discord.Client]):
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
+        """Errors raised outside our handlers (conversion, checks): reported the same way."""
+        if isinstance(error, app_commands.CommandInvokeError):
+            await report(interaction, error.original)
+        elif isinstance(error, app_commands.CheckFailure):
+            await tell(interaction, str(error) or "You cannot use this command here.")
+        else:
+            await report(interaction, error)
+
+
+class PathbotClient(discord.Client):
+    def __init__(
+        self,
+        service: Service,
+        make_handlers: Callable[[discord.Client], Handlers],
+        *,
+        guild_id: int | None,
+        guild_ready_timeout: float,
+        max_ratelimit_timeout: float,
+    ) -> None:
+        super().__init__(
+            intents=discord.Intents(guilds=True),
+            guild_ready_timeout=guild_ready_timeout,
+            max_ratelimit_timeout=max_ratelimit_timeout,
+            max_messages=None,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.service = service
+        self.guild_id = guild_id
+        self.handlers = make_handlers(self)
+        self.tree = Tree(self)
+        for command in build_commands(self.handlers, service):
+            self.tree.add_command(command)
+        guard_gateway_parsers(self)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(PathbotButton)
+        if self.guild_id is not None:
+            guild = discord.Object(self.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands (may take up to an hour to show)", len(synced))
+        if self.application_id is not None:
+            log.info("invite pathbot to a server: %s", invite_url(self.application_id))
+
+    async def handle_press(self, interaction: Interaction, action_id: str) -> None:
+        await self.handlers.press(interaction, action_id)
+
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """A button whose id is not ours at all gets a private "not valid" (no DynamicItem
+        matches it, and discord.py would leave it unanswered)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not ANY_ACTION.fullmatch(custom_id):
+            await report(interaction, InvalidAction())
+
+
+def guard_gateway_parsers(client: discord.Client) -> None:
+    """Log and drop a gateway event discord.py cannot parse instead of dying on it.
+
+    discord.py lets an exception from a parser (an INTERACTION_CREATE without `token`, say)
+    propagate out of Client.connect, which ends client.start(): one malformed event would
+    take the bot down. `_connection.parsers` is private API, pinned by discord.py<2.8.
+    """
+    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers
+    for name, parser in list(parsers.items()):
+        parsers[name] = _guarded(name, parser)
+
+
+def _guarded(name: str, parser: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
+        try:
+            parser(data)
+        except Exception:
+            log.exception("dropped a malformed %s gateway event", name)
+
+    return guarded

@@ -1,0 +1,167 @@
+"""Getting replies to people: acknowledge in time, show cards, DMs, the in-channel tally.
+
+Acknowledging. Discord drops an interaction not answered within 3 s. Each handler does its
+work (database, DMs) and answers with the result directly (one request) if the work is done
+within `ack_budget` (1 s by default); otherwise a timer defers the interaction at the
+budget, so Discord has its acknowledgement in time whatever the database does, and the card
+follows by editing the deferred response. Every answer goes through `show`, which checks
+`response.is_done()` first, so nothing is ever answered twice.
+
+Where a card goes (Mode): PUBLIC a new channel message, PRIVATE a new ephemeral message,
+UPDATE edits the message whose button was pressed (the private quiz flow, in place).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from enum import Enum
+from functools import partial
+from typing import Any, TypeVar
+
+import discord
+
+from bot.adapters.discord.errors import PRIVATE_DEFER
+from bot.adapters.discord.render_discord import render
+from bot.core.cards import Card, Reply
+from bot.core.coalesce import Coalescer
+from bot.core.models import UserRef
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+T = TypeVar("T")
+
+DM_CLOSED = (50007, 50278)  # cannot send messages to this user / no mutual guild
+TOKEN_GONE = (10062, 10015, 50027)  # unknown interaction / unknown webhook / invalid token
+
+
+class Mode(Enum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    UPDATE = "update"
+
+
+def token_gone(exc: discord.HTTPException) -> bool:
+    return exc.code in TOKEN_GONE
+
+
+class Responder:
+    def __init__(self, ack_budget: float = 1.0) -> None:
+        self.ack_budget = ack_budget
+
+    async def within_budget(self, interaction: Interaction, work: Awaitable[T], mode: Mode) -> T:
+        """The work's result; if it runs past the budget, the interaction is deferred meanwhile
+        (a timer, not a task per interaction: this is on every press's path)."""
+        deferring: list[asyncio.Task[None]] = []
+
+        def defer() -> None:
+            deferring.append(asyncio.ensure_future(self.defer(interaction, mode)))
+
+        timer = asyncio.get_running_loop().call_later(self.ack_budget, defer)
+        try:
+            return await work
+        finally:
+            timer.cancel()
+            if deferring:  # let the deferral finish first: then is_done() is true
+                await deferring[0]
+
+    async def defer(self, interaction: Interaction, mode: Mode) -> None:
+        response = interaction.response
+        if response.is_done():
+            return
+        try:
+            if mode is Mode.UPDATE:
+                await response.defer()
+            else:
+                interaction.extras[PRIVATE_DEFER] = mode is Mode.PRIVATE
+                await response.defer(ephemeral=mode is Mode.PRIVATE, thinking=True)
+        except discord.HTTPException as exc:  # the answer will fail the same way: logged there
+            log.warning("could not defer an interaction: %s", exc)
+
+    async def show(self, interaction: Interaction, card: Card, mode: Mode) -> int | None:
+        """Show the card; the id of the message it is in, when known."""
+        kwargs = render(card).send_kwargs()
+        response = interaction.response
+        try:
+            if response.is_done():
+                if mode is Mode.UPDATE and "view" not in kwargs:
+                    kwargs["view"] = None  # remove the buttons of the message we replace
+                return (await interaction.edit_original_response(**kwargs)).id
+            if mode is Mode.UPDATE:
+                await response.edit_message(**{"view": None, **kwargs})
+                return interaction.message.id if interaction.message else None
+            sent = await response.send_message(ephemeral=mode is Mode.PRIVATE, **kwargs)
+            return sent.message_id
+        except discord.HTTPException as exc:
+            if mode is Mode.PUBLIC and token_gone(exc):
+                return await self.post_with_bot_token(interaction, kwargs)
+            raise
+
+    async def post_public(self, interaction: Interaction, card: Card) -> None:
+        """A further public message in the channel (a shared result)."""
+        kwargs = render(card).send_kwargs()
+        try:
+            await interaction.followup.send(**kwargs)
+        except discord.HTTPException as exc:
+            if not token_gone(exc):
+                raise
+            await self.post_with_bot_token(interaction, kwargs)
+
+    async def post_with_bot_token(self, interaction: Interaction, kwargs: dict[str, Any]) -> int:
+        """The interaction token expired: post in the channel as the bot instead."""
+        log.info("interaction token expired; posting in the channel with the bot token")
+        channel_id = interaction.channel_id or 0
+        channel = interaction.client.get_partial_messageable(channel_id)
+        message: discord.Message = await channel.send(**kwargs)
+        return message.id
+
+
+class Direct:
+    """DMs: a card by direct message, or, when the person's DMs are closed, back privately."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    async def private_card(
+        self, person: discord.User | discord.Member, user: UserRef, reply: Reply
+    ) -> Card:
+        """Send `reply.dm` (if any); the card to show privately afterwards."""
+        if reply.dm is None:
+            return reply.card
+        try:
+            await person.send(**render(reply.dm).send_kwargs())
+        except discord.Forbidden as exc:
+            if exc.code not in DM_CLOSED:
+                raise
+            log.info("DMs closed for a Discord user (code %s): answering in the channel", exc.code)
+            return await self.service.dm_failed(user, reply.dm)
+        return reply.card
+
+
+class Tally:
+    """Edits of the public quiz card as people finish, coalesced per card; bot token."""
+
+    def __init__(self, client: discord.Client, service: Service, interval: float) -> None:
+        self.client = client
+        self.service = service
+        self.coalescer = Coalescer(interval)
+
+    def refresh(self, card_id: str) -> None:
+        self.coalescer.submit(card_id, partial(self._edit, card_id))
+
+    async def _edit(self, card_id: str) -> None:
+        found = await self.service.quiz_card(card_id)
+        if found is None:
+            return
+        stored, card = found
+        channel_id, _, message_id = stored.message_ref.partition(":")
+        if stored.platform != "discord" or not (channel_id.isdigit() and message_id.isdigit()):
+            return
+        channel = self.client.get_partial_messageable(int(channel_id))
+        await channel.get_partial_message(int(message_id)).edit(**render(card).send_kwargs())
+
+    async def close(self) -> None:
+        await self.coalescer.close()

@@ -1,0 +1,77 @@
+"""The one place that turns a failed handler into a private answer.
+
+A DomainError is something the person can act on: its message is shown to them privately.
+Anything else is a bug: logged with its traceback, and the person gets a short apology.
+Whether the interaction was already answered or deferred decides how the text gets there.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import discord
+
+from bot.adapters.discord.render_discord import text_message
+from bot.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+P = ParamSpec("P")
+S = TypeVar("S")
+
+APOLOGY = "Sorry, something went wrong on our side; it has been logged. Please try again."
+PRIVATE_DEFER = "pathbot.private_defer"  # key in Interaction.extras: deferred ephemerally
+
+
+def describe(interaction: Interaction) -> str:
+    """What the person did, for logs: a command name or a button id (never a token)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    if interaction.type is discord.InteractionType.component:
+        return f"button {data.get('custom_id')!r}"
+    return f"/{data.get('name', '?')}"
+
+
+async def report(interaction: Interaction, exc: BaseException) -> None:
+    if isinstance(exc, DomainError):
+        log.info("refused %s: %s", describe(interaction), type(exc).__name__)
+        await tell(interaction, exc.user_message)
+        return
+    log.error("unexpected error handling %s", describe(interaction), exc_info=exc)
+    await tell(interaction, APOLOGY)
+
+
+async def tell(interaction: Interaction, text: str) -> None:
+    """Show `text` to the person privately, however far the interaction got; never raises."""
+    content = text_message(text)
+    response = interaction.response
+    try:
+        if not response.is_done():
+            await response.send_message(content, ephemeral=True)
+        elif response.type is not discord.InteractionResponseType.deferred_channel_message:
+            await interaction.followup.send(content, ephemeral=True)
+        elif interaction.extras.get(PRIVATE_DEFER):
+            await interaction.edit_original_response(content=content, embeds=[], view=None)
+        else:  # a public "thinking…" message: remove it, answer privately
+            await interaction.delete_original_response()
+            await interaction.followup.send(content, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("could not answer %s privately: %s", describe(interaction), exc)
+
+
+def reported(
+    handler: Callable[Concatenate[S, Interaction, P], Awaitable[None]],
+) -> Callable[Concatenate[S, Interaction, P], Coroutine[Any, Any, None]]:
+    """Run a handler; whatever it raises is reported to the person (see `report`)."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: S, interaction: Interaction, /, *args: P.args, **kw: P.kwargs) -> None:
+        try:
+            await handler(self, interaction, *args, **kw)
+        except Exception as exc:
+            await report(interaction, exc)
+
+    return wrapper

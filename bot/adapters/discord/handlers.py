@@ -1,0 +1,105 @@
+"""What each slash command and button does: parse, call the service, deliver. A few lines each.
+
+Every handler is `@reported`: a DomainError becomes its private message, anything else a
+logged traceback and a private apology (errors.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.delivery import Direct, Mode, Responder, Tally
+from bot.adapters.discord.errors import reported
+from bot.core.actions import parse
+from bot.core.cards import Card, Reply
+from bot.core.models import Place, UserRef
+from bot.core.service import Service
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+PLATFORM = "discord"
+
+
+def user_of(interaction: Interaction) -> UserRef:
+    return UserRef(PLATFORM, "", str(interaction.user.id))  # Discord user ids are global
+
+
+def place_of(interaction: Interaction) -> Place:
+    return Place(PLATFORM, str(interaction.guild_id or ""), str(interaction.channel_id or ""))
+
+
+def is_admin(interaction: Interaction) -> bool:
+    """Manage Server in this guild (the command's default permission is checked again here)."""
+    return interaction.guild_id is not None and interaction.permissions.manage_guild
+
+
+class Handlers:
+    def __init__(self, service: Service, responder: Responder, tally: Tally) -> None:
+        self.service = service
+        self.out = responder
+        self.tally = tally
+        self.direct = Direct(service)
+
+    @reported
+    async def compare(self, interaction: Interaction, dimension: str | None) -> None:
+        await self.out.show(interaction, self.service.compare(dimension), Mode.PUBLIC)
+
+    @reported
+    async def role(self, interaction: Interaction, role: str) -> None:
+        await self.out.show(interaction, self.service.role(role), Mode.PUBLIC)
+
+    @reported
+    async def quiz(self, interaction: Interaction) -> None:
+        opened = self.service.open_quiz(place_of(interaction))
+        card_id, card = await self.out.within_budget(interaction, opened, Mode.PUBLIC)
+        message_id = await self.out.show(interaction, card, Mode.PUBLIC)
+        if message_id is not None:
+            await self.service.attach_message(card_id, f"{interaction.channel_id}:{message_id}")
+
+    @reported
+    async def results(self, interaction: Interaction) -> None:
+        work = self.service.results(user_of(interaction))
+        card = await self.out.within_budget(interaction, work, Mode.PRIVATE)
+        await self.out.show(interaction, card, Mode.PRIVATE)
+
+    @reported
+    async def path(self, interaction: Interaction, role: str | None) -> None:
+        card = await self.out.within_budget(interaction, self._path(interaction, role),
+                                            Mode.PRIVATE)
+        await self.out.show(interaction, card, Mode.PRIVATE)
+
+    async def _path(self, interaction: Interaction, role: str | None) -> Card:
+        reply = await self.service.path(user_of(interaction), role)
+        return await self.direct.private_card(interaction.user, user_of(interaction), reply)
+
+    @reported
+    async def forget(self, interaction: Interaction) -> None:
+        await self.out.show(interaction, self.service.forget_prompt(), Mode.PRIVATE)
+
+    @reported
+    async def stats(self, interaction: Interaction) -> None:
+        work = self.service.stats(place_of(interaction), is_admin(interaction))
+        card = await self.out.within_budget(interaction, work, Mode.PRIVATE)
+        await self.out.show(interaction, card, Mode.PRIVATE)
+
+    @reported
+    async def press(self, interaction: Interaction, action_id: str) -> None:
+        """Any pathbot button. Start opens the private flow; other buttons edit it in place."""
+        mode = Mode.PRIVATE if parse(action_id).verb == "start" else Mode.UPDATE
+        reply, card = await self.out.within_budget(interaction, self._press(interaction, action_id),
+                                                   mode)
+        await self.out.show(interaction, card, mode)
+        if reply.public is not None:
+            await self.out.post_public(interaction, reply.public)
+        if reply.refresh_card is not None:
+            self.tally.refresh(reply.refresh_card)
+
+    async def _press(self, interaction: Interaction, action_id: str) -> tuple[Reply, Card]:
+        user = user_of(interaction)
+        mention = f"<@{interaction.user.id}>"
+        reply = await self.service.press(user, action_id, place_of(interaction), mention)
+        return reply, await self.direct.private_card(interaction.user, user, reply)

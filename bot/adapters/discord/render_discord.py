@@ -1,0 +1,264 @@
+"""Cards as Discord embeds and buttons: pure functions, every output within Discord's limits.
+
+A card that does not fit is split (a long description or more than 25 fields continue in
+further embeds, a long field value in further fields) or shortened with "…" and a note in
+the footer, never rejected by Discord. Lengths are counted in UTF-16 code units, which is
+never less than the count of characters, so the limits hold whichever way Discord counts.
+
+    embed 1: title · description (the sections) · fields … ·
+    embed 2…: the rest of the description or fields · footer on the last embed
+    buttons: one action row per card row (split at 5), at most 5 rows
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.core.actions import ANY_ACTION
+from bot.core.cards import Button, Card, Field
+
+CONTENT = 2000
+TITLE = 256
+DESCRIPTION = 4096
+FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+TOTAL = 6000
+EMBEDS = 10
+ROWS = 5
+PER_ROW = 5
+LABEL = 80
+CUSTOM_ID = 100
+ELLIPSIS = "…"
+BLANK = "\u200b"  # Discord refuses empty field names and values
+SHORTENED = "Shortened to fit in one Discord message"
+MIN_PIECE = 20  # below this many units left, drop a piece rather than keep a stub of it
+STYLES: dict[str, discord.ButtonStyle] = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def units(text: str) -> int:
+    """Length in UTF-16 code units (characters outside the BMP count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix(text: str, limit: int) -> int:
+    """How many characters of `text` fit in `limit` units."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` shortened to at most `limit` units, ending in "…" when shortened."""
+    if units(text) <= limit:
+        return text
+    return text[: _prefix(text, limit - 1)].rstrip() + ELLIPSIS
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` units (limit ≥ 2), split at a line end or space
+    in the second half of a piece when there is one; blank pieces are dropped."""
+    pieces: list[str] = []
+    while units(text) > limit:
+        size = max(1, _prefix(text, limit))
+        head = text[:size]
+        cut = max(head.rfind("\n"), head.rfind(" "))
+        cut = cut if cut > size // 2 else size
+        pieces.append(text[:cut].strip())
+        text = text[cut:]
+    pieces.append(text.strip())
+    return [p for p in pieces if p] or [""]
+
+
+class CardView(discord.ui.View):
+    """The buttons of a sent card, as the action rows Discord receives. Render-only:
+
+    - discord.py never stores it (is_finished), so sending one keeps nothing in memory and
+      starts no timeout task (an ephemeral view would otherwise get a 15-minute timer);
+    - it holds the components as plain dicts rather than ui.Button items, which cost ~0.1 ms
+      a card to build (a third of pathbot's own time per press in bench/discord_burst.py);
+    - every press is handled by PathbotButton, the DynamicItem registered once with the
+      client, whichever message the button is on.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self.rows = rows
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self.rows
+
+    def is_finished(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Rendered:
+    embeds: list[discord.Embed]
+    view: CardView | None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for send/edit: `view` only when there are buttons."""
+        kwargs: dict[str, Any] = {"embeds": self.embeds}
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
+
+
+def render(card: Card) -> Rendered:
+    return Rendered(to_embeds(card), to_view(card))
+
+
+def text_message(text: str) -> str:
+    """Plain message content (refusals, apologies) within the content limit."""
+    return clip(text.strip() or ELLIPSIS, CONTENT)
+
+
+# -- embeds ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Embed:
+    description: str = ""
+    fields: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def used(self) -> bool:
+        return bool(self.description or self.fields)
+
+
+def _description(card: Card) -> str:
+    blocks = [f"**{s.heading}**\n{s.text}" if s.heading else s.text for s in card.sections]
+    return "\n\n".join(b.strip() for b in blocks if b.strip())
+
+
+def _field_pieces(item: Field) -> list[tuple[str, str, bool]]:
+    name = clip(item.name.strip() or BLANK, FIELD_NAME)
+    values = split_text(item.value.strip() or BLANK, FIELD_VALUE)
+    more = clip(f"{name} (continued)", FIELD_NAME)
+    return [(name if i == 0 else more, value, item.inline) for i, value in enumerate(values)]
+
+
+class _Packer:
+    """Fills embeds in order until the 10 embeds or 6000 units run out."""
+
+    def __init__(self, budget: int) -> None:
+        self.embeds = [_Embed()]
+        self.left = budget
+        self.shortened = False
+
+    def _next(self, needs_new: bool) -> _Embed | None:
+        if needs_new:
+            if len(self.embeds) == EMBEDS:
+                self.shortened = True
+                return None
+            self.embeds.append(_Embed())
+        return self.embeds[-1]
+
+    def add_description(self, text: str) -> bool:
+        embed = self._next(self.embeds[-1].used())
+        text = self._take(text, 0) if embed is not None else ""
+        if embed is None or not text:
+            return False
+        embed.description = text
+        return not self.shortened
+
+    def add_field(self, name: str, value: str, inline: bool) -> bool:
+        current = self.embeds[-1]
+        embed = self._next(len(current.fields) >= FIELDS)
+        value = self._take(value, units(name)) if embed is not None else ""
+        if embed is None or not value:
+            return False
+        embed.fields.append((name, value, inline))
+        return not self.shortened
+
+    def _take(self, text: str, reserved: int) -> str:
+        """As much of `text` as fits after `reserved` units (shortened, or "" if too little)."""
+        room = self.left - reserved
+        if units(text) > room:
+            self.shortened = True
+            text = clip(text, room) if room >= MIN_PIECE else ""
+        if text:
+            self.left -= reserved + units(text)
+        return text
+
+
+def to_embeds(card: Card) -> list[discord.Embed]:
+    title = clip(card.title.strip(), TITLE)
+    footer = clip(card.footer.strip(), FOOTER)
+    marked = clip(f"{SHORTENED} · {footer}" if footer else SHORTENED, FOOTER)
+    packer = _Packer(TOTAL - units(title) - units(marked))
+    _pack(packer, card)
+    if packer.shortened:
+        footer = marked
+    embeds = [_to_embed(e, card.accent) for e in packer.embeds if e.used()] or [
+        _to_embed(_Embed(), card.accent)]
+    if title:
+        embeds[0].title = title
+    elif not packer.embeds[0].used():
+        embeds[0].description = BLANK
+    if footer:
+        embeds[-1].set_footer(text=footer)
+    return embeds
+
+
+def _pack(packer: _Packer, card: Card) -> None:
+    for piece in split_text(_description(card), DESCRIPTION) if card.sections else []:
+        if piece and not packer.add_description(piece):
+            return
+    for item in card.fields:
+        for name, value, inline in _field_pieces(item):
+            if not packer.add_field(name, value, inline):
+                return
+
+
+def _to_embed(embed: _Embed, accent: int | None) -> discord.Embed:
+    out = discord.Embed(description=embed.description or None, colour=accent)
+    for name, value, inline in embed.fields:
+        out.add_field(name=name, value=value, inline=inline)
+    return out
+
+
+# -- buttons -----------------------------------------------------------------------------
+
+
+def usable(button: Button) -> bool:
+    """Only ids we built can be pressed: ≤ 100 characters and matching the action template."""
+    return len(button.action_id) <= CUSTOM_ID and bool(ANY_ACTION.fullmatch(button.action_id))
+
+
+def button_rows(card: Card) -> list[list[Button]]:
+    """The card's usable buttons in rows of at most 5, at most 5 rows, no repeated id."""
+    seen: set[str] = set()
+    rows: list[list[Button]] = []
+    for row in card.buttons:
+        kept: list[Button] = []
+        for button in row:
+            if usable(button) and button.action_id not in seen:
+                seen.add(button.action_id)
+                kept.append(button)
+        rows.extend(kept[i : i + PER_ROW] for i in range(0, len(kept), PER_ROW))
+    return rows[:ROWS]
+
+
+def to_view(card: Card) -> CardView | None:
+    rows = button_rows(card)
+    if not rows:
+        return None
+    return CardView([{"type": 1, "components": [_button(b) for b in row]} for row in rows])
+
+
+def _button(b: Button) -> dict[str, Any]:
+    label = clip(b.label.strip() or ELLIPSIS, LABEL)
+    return {"type": 2, "style": STYLES[b.style].value, "label": label, "custom_id": b.action_id}
