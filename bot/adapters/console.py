@@ -14,13 +14,12 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.core.cards import Button, Card, Reply
-from bot.core.errors import DomainError
+from bot.core.errors import APOLOGY, DomainError
 from bot.core.models import Place, UserRef
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
 PLACE = Place("console", "local", "console")
-APOLOGY = "Sorry, something went wrong on our side; it has been logged. Try again."
 
 
 def render_text(card: Card, numbered_from: int = 1) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# What every adapter says, privately, when a handler fails for a reason that is not the
+# user's (the failure itself is logged with its traceback).
+APOLOGY = "Sorry, something went wrong on our side; it has been logged. Please try again."
+
 
 class DomainError(Exception):
     """Base class: the message is written for the person who pressed or typed."""

@@ -224,6 +224,10 @@ class Service:
         await self.store.set_dms_closed(user, self.clock())
         return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
 
+    def dm_unavailable(self, card: Card) -> Card:
+        """The card back, noted, when a DM failed for a passing reason (try again next time)."""
+        return _with_note(card, "I couldn't DM you just now, so here it is.")
+
     def forget_prompt(self) -> Card:
         return views.forget_prompt()
 

@@ -16,6 +16,38 @@ def test_round_trip() -> None:
     assert actions.parse(actions.build("start", sid)).verb == "start"
 
 
+REFS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+               min_size=1, max_size=32)
+BUILT = st.one_of(
+    st.builds(lambda v, r: actions.Action(v, r), st.sampled_from(
+        ["start", "share", "path", "retake"]), REFS),
+    st.builds(lambda r, q: actions.Action("back", r, q), REFS, st.integers(0, 999)),
+    st.builds(lambda r, q, o: actions.Action("ans", r, q, o), REFS, st.integers(0, 999),
+              st.integers(0, 99)),
+    st.just(actions.Action("forget", "confirm")),
+    st.just(actions.Action("keep", "cancel")),
+)
+
+
+@given(BUILT)
+def test_every_buildable_action_round_trips_and_fits(action: actions.Action) -> None:
+    action_id = actions.build(action.verb, action.ref, action.question, action.option)
+    assert len(action_id) <= 100
+    assert actions.ANY_ACTION.fullmatch(action_id)  # adapters route it to pathbot
+    assert actions.parse(action_id) == action
+
+
+@given(BUILT, st.data())
+def test_a_foreign_character_anywhere_makes_an_id_invalid(
+    action: actions.Action, data: st.DataObject
+) -> None:
+    action_id = actions.build(action.verb, action.ref, action.question, action.option)
+    at = data.draw(st.integers(0, len(action_id) - 1))
+    foreign = data.draw(st.sampled_from(" /.?&=%#\n\x00é🙂"))
+    with pytest.raises(InvalidAction):
+        actions.parse(action_id[:at] + foreign + action_id[at + 1:])
+
+
 @given(st.text(max_size=120))
 def test_anything_else_is_invalid_or_parses_to_what_it_says(text: str) -> None:
     try:

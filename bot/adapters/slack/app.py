@@ -23,6 +23,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -87,9 +88,38 @@ class DropRedeliveries(AsyncMiddleware):
         return await next()
 
 
-def build_app(config: Config, client: AsyncWebClient, service: Service,
-              delivery: Delivery) -> AsyncApp:
-    app = AsyncApp(name="pathbot", client=client, signing_secret=config.slack_signing_secret)
+class Identity:
+    """Who the bot token belongs to: auth.test, asked once and remembered.
+
+    Passed to bolt as `authorize`, so requests reuse the answer from start-up. Bolt's own
+    single-workspace authorization would call auth.test on the first request, before the
+    listener could ack it; this way no request waits on Slack before its ack.
+    """
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self.result: AuthorizeResult | None = None
+
+    async def fetch(self) -> AuthorizeResult:
+        if self.result is None:
+            response = await self.client.auth_test()
+            self.result = AuthorizeResult.from_auth_test_response(
+                bot_token=self.client.token, auth_test_response=response)
+        return self.result
+
+
+def build_app(config: Config, client: AsyncWebClient, identity: Identity,
+              service: Service, delivery: Delivery) -> AsyncApp:
+    # A token-less client for bolt: with `authorize`, bolt takes the token from its
+    # result (and warns when its client carries one); it shares the session and base URL.
+    bolt_client = AsyncWebClient(base_url=client.base_url,
+                                 retry_handlers=client.retry_handlers.copy())
+
+    async def authorize() -> AuthorizeResult:  # bolt reads the parameter names: none
+        return await identity.fetch()
+
+    app = AsyncApp(name="pathbot", client=bolt_client, authorize=authorize,
+                   signing_secret=config.slack_signing_secret)
     app.use(DropRedeliveries())
     register_listeners(app, service, delivery)
     return app
@@ -111,7 +141,8 @@ class SlackAdapter:
         self.client = build_client(config)
         self.delivery = Delivery(self.client, service, Coalescer(tally_interval),
                                  config.slack_admins)
-        self.app = build_app(config, self.client, service, self.delivery)
+        self.identity = Identity(self.client)
+        self.app = build_app(config, self.client, self.identity, service, self.delivery)
         self._socket: AsyncSocketModeHandler | None = None
         self._started = False
 
@@ -127,7 +158,7 @@ class SlackAdapter:
         if self._started:
             return
         self._started = True
-        self.client.session = aiohttp.ClientSession()
+        self.client.session = self.app.client.session = aiohttp.ClientSession()
         await self._check_tokens()
         if self.socket_mode:
             await self._connect_socket_mode()
@@ -144,7 +175,7 @@ class SlackAdapter:
 
     async def _check_tokens(self) -> None:
         """One call per token: a refused token stops start-up with a clear message."""
-        await self._check("SLACK_BOT_TOKEN", self.client.auth_test)
+        await self._check("SLACK_BOT_TOKEN", self.identity.fetch)
         if self.socket_mode:
             await self._check("SLACK_APP_TOKEN", lambda: self.client.apps_connections_open(
                 app_token=self.config.slack_app_token))

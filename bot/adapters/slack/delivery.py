@@ -21,14 +21,14 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.context import PLATFORM, Origin
 from bot.adapters.slack.render_slack import fallback_text, to_blocks
-from bot.core.cards import Card, Reply, Section
+from bot.core.cards import Card, Reply
 from bot.core.coalesce import Coalescer
-from bot.core.errors import DomainError
+from bot.core.errors import APOLOGY, DomainError
 from bot.core.service import Service
+from bot.core.views import notice
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on our side; it has been logged. Please try again."
 # Web API errors that say nothing about the person's DM settings: do not remember them.
 TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                        "request_timeout"})
@@ -41,10 +41,6 @@ class CannotPost(DomainError):
             f"I couldn't post in this channel (Slack said `{error}`). Invite me with "
             "`/invite @pathbot` and try again."
         )
-
-
-def notice(text: str) -> Card:
-    return Card("", (Section(text),))
 
 
 def message(card: Card) -> dict[str, Any]:
@@ -108,10 +104,10 @@ class Delivery:
         try:
             yield
         except DomainError as exc:
-            await self._quietly(origin, notice(exc.user_message), what)
+            await self._quietly(origin, notice("", exc.user_message), what)
         except Exception:
             log.exception("slack: %s failed", what)
-            await self._quietly(origin, notice(APOLOGY), what)
+            await self._quietly(origin, notice("", APOLOGY), what)
 
     async def _quietly(self, origin: Origin, card: Card, what: str) -> None:
         try:
@@ -153,7 +149,7 @@ class Delivery:
             return card
         log.info("slack: DM failed (%s); answering in the channel instead", error)
         if error in TRANSIENT:
-            return dm
+            return self.service.dm_unavailable(dm)
         return await self.service.dm_failed(origin.user, dm)
 
     # -- the in-channel quiz card's tally -----------------------------------------------------

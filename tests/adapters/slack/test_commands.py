@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import aiohttp
+
 from tests.adapters.slack.harness import (
     ALICE,
     BOB,
@@ -9,6 +13,7 @@ from tests.adapters.slack.harness import (
     SlackHarness,
     button,
     buttons,
+    make_config,
     text_of,
 )
 from tests.fakes.slack_fake import FakeSlack
@@ -111,6 +116,21 @@ async def test_path_with_closed_dms_answers_privately_and_remembers(bot: SlackHa
     assert len(bot.fake.calls("conversations.open")) == 1  # not retried
 
 
+async def test_path_when_slack_fails_for_a_passing_reason_tries_dm_again(
+    bot: SlackHarness
+) -> None:
+    bot.fake.fail_next("conversations.open", "internal_error")
+    post = await bot.command("/path", "ml")
+    assert post.payload["response_type"] == "ephemeral"
+    text = text_of(post.payload)
+    assert "Learning path: ML Engineer" in text and "couldn't DM you just now" in text
+    again = await bot.command("/path", "ml")  # not remembered as closed: DMs this time
+    assert "Check your DMs" in text_of(again.payload)
+    dm = await bot.fake.wait_for_call("chat.postMessage",
+                                      lambda c: c.args["channel"].startswith("D"))
+    assert "Learning path: ML Engineer" in str(dm.args)
+
+
 async def test_forget_asks_first_then_deletes(bot: SlackHarness) -> None:
     await bot.finish()
     prompt = await bot.command("/forget")
@@ -152,3 +172,25 @@ async def test_unexpected_failure_apologises_and_the_app_keeps_running(
     assert text_of(post.payload).startswith("Sorry, something went wrong on our side")
     still = await bot.command("/compare", "math_depth")
     assert still.payload["response_type"] == "in_channel"
+
+
+async def test_requests_reuse_the_start_up_auth_test(bot: SlackHarness) -> None:
+    # bolt would otherwise call auth.test on the first request, before its ack
+    assert len(bot.fake.calls("auth.test")) == 1
+    await bot.command("/compare")
+    await bot.command("/role", "ai")
+    assert len(bot.fake.calls("auth.test")) == 1
+
+
+async def test_auth_test_failing_at_start_up_is_asked_again_by_the_first_request(
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    fake.fail_next("auth.test", "internal_error")
+    harness = await SlackHarness.start(fake, make_config(tmp_path, fake), http)
+    try:
+        post = await harness.command("/compare")
+        assert post.payload["response_type"] == "in_channel"
+        assert [c.status for c in fake.calls("auth.test")] == [200, 200]
+        assert [c.response["ok"] for c in fake.calls("auth.test")] == [False, True]
+    finally:
+        await harness.stop()
