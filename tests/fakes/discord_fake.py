@@ -32,10 +32,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.loopback import LoopbackServer
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -363,7 +364,7 @@ def _invalid_form_body(problems: list[tuple[str, str]]) -> web.Response:
 # --------------------------------------------------------------------------- the fake
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackServer):
     """Discord's REST API and gateway on 127.0.0.1, recording what the client does."""
 
     def __init__(
@@ -379,6 +380,7 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 41_250,
         validate_limits: bool = True,
     ) -> None:
+        super().__init__()
         self.application_id = str(application_id)
         self.bot_user = make_user(bot_user_id or application_id, bot_name, bot=True)
         self.guild_id = str(guild_id)
@@ -403,45 +405,18 @@ class FakeDiscord:
         self._injections: list[_Injection] = []
         self._changed = asyncio.Condition()
         self._last_id = 0
-        self._runner: web.AppRunner | None = None
-        self._port = 0
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024**2)
         app.add_routes(self._routes())
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        return app
 
-    async def stop(self) -> None:
+    async def close_connections(self) -> None:
         for connection in self._connections:
             if connection.open:
                 await connection.ws.close(code=1001)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeDiscord:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if not self._port:
-            raise RuntimeError("FakeDiscord is not started")
-        return f"http://127.0.0.1:{self._port}"
 
     @property
     def api_base(self) -> str:

@@ -23,11 +23,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_requests import DEFAULT_APP_ID, DEFAULT_TEAM_DOMAIN, DEFAULT_TEAM_ID
 
 T = TypeVar("T")
@@ -265,7 +265,7 @@ def _default_answer(args: JsonDict) -> JsonDict:
 # ---------------------------------------------------------------- the fake
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """Fake Slack Web API + Socket Mode + response_url server on 127.0.0.1 (port 0)."""
 
     def __init__(
@@ -278,6 +278,7 @@ class FakeSlack:
         bot_id: str = "B0PATHBOT",
         validate_blocks: bool = True,
     ) -> None:
+        super().__init__()
         self.team_id, self.team, self.app_id = team_id, team, app_id
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
         self.validate_blocks = validate_blocks
@@ -301,47 +302,19 @@ class FakeSlack:
         self._ts_base = int(time.time())
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._base = ""
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self._base = f"http://{host}:{port}"
+        return app
 
-    async def stop(self) -> None:
+    async def close_connections(self) -> None:
         for ws in list(self._sockets):
             await ws.close(code=1001, message=b"server shutting down")
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if not self._base:
-            raise RuntimeError("FakeSlack is not started")
-        return self._base
 
     @property
     def api_url(self) -> str:

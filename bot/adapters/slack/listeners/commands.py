@@ -11,67 +11,60 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack.context import from_command
+from bot.adapters.slack.context import Origin, from_command
 from bot.adapters.slack.delivery import Delivery
 from bot.core.service import Service
 
 Ack = Callable[[], Awaitable[None]]
+Listener = Callable[[Ack, dict[str, Any]], Awaitable[None]]
+Handler = Callable[[Origin, str | None], Awaitable[None]]
+
+
+def handlers(service: Service, out: Delivery) -> dict[str, Handler]:
+    """What each command does once acked: its origin and its text (None when empty)."""
+
+    async def compare(origin: Origin, arg: str | None) -> None:
+        await out.in_channel(origin, service.compare(arg))
+
+    async def role(origin: Origin, arg: str | None) -> None:
+        await out.in_channel(origin, service.role(arg))
+
+    async def quiz(origin: Origin, _arg: str | None) -> None:
+        card_id, card = await service.open_quiz(origin.place)
+        ts = await out.post(origin.channel_id, card)
+        await service.attach_message(card_id, f"{origin.channel_id}:{ts}")
+
+    async def results(origin: Origin, _arg: str | None) -> None:
+        await out.private(origin, await service.results(origin.user))
+
+    async def path(origin: Origin, arg: str | None) -> None:
+        await out.reply(origin, await service.path(origin.user, arg))
+
+    async def forget(origin: Origin, _arg: str | None) -> None:
+        await out.private(origin, service.forget_prompt())
+
+    async def stats(origin: Origin, _arg: str | None) -> None:
+        admin = await out.is_admin(origin.user_id)
+        await out.private(origin, await service.stats(origin.place, admin))
+
+    return {"/compare": compare, "/role": role, "/quiz": quiz, "/results": results,
+            "/path": path, "/forget": forget, "/stats": stats}
+
+
 COMMANDS = ("/compare", "/role", "/quiz", "/results", "/path", "/forget", "/stats")
 
 
-def _arg(body: dict[str, Any]) -> str | None:
-    return str(body.get("text") or "").strip() or None
-
-
 def register(app: AsyncApp, service: Service, out: Delivery) -> None:
-    @app.command("/compare")
-    async def compare(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        origin = from_command(body)
-        async with out.guard(origin, "/compare"):
-            await out.in_channel(origin, service.compare(_arg(body)))
+    for name, handle in handlers(service, out).items():
+        app.command(name)(_listener(name, handle, out))
 
-    @app.command("/role")
-    async def role(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        origin = from_command(body)
-        async with out.guard(origin, "/role"):
-            await out.in_channel(origin, service.role(_arg(body)))
 
-    @app.command("/quiz")
-    async def quiz(ack: Ack, body: dict[str, Any]) -> None:
+def _listener(name: str, handle: Handler, out: Delivery) -> Listener:
+    # bolt passes arguments by parameter name: keep `ack` and `body`.
+    async def listener(ack: Ack, body: dict[str, Any]) -> None:
         await ack()
         origin = from_command(body)
-        async with out.guard(origin, "/quiz"):
-            card_id, card = await service.open_quiz(origin.place)
-            ts = await out.post(origin.channel_id, card)
-            await service.attach_message(card_id, f"{origin.channel_id}:{ts}")
+        async with out.guard(origin, name):
+            await handle(origin, str(body.get("text") or "").strip() or None)
 
-    @app.command("/results")
-    async def results(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        origin = from_command(body)
-        async with out.guard(origin, "/results"):
-            await out.private(origin, await service.results(origin.user))
-
-    @app.command("/path")
-    async def path(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        origin = from_command(body)
-        async with out.guard(origin, "/path"):
-            await out.reply(origin, await service.path(origin.user, _arg(body)))
-
-    @app.command("/forget")
-    async def forget(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        origin = from_command(body)
-        async with out.guard(origin, "/forget"):
-            await out.private(origin, service.forget_prompt())
-
-    @app.command("/stats")
-    async def stats(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
-        origin = from_command(body)
-        async with out.guard(origin, "/stats"):
-            admin = await out.is_admin(origin.user_id)
-            await out.private(origin, await service.stats(origin.place, admin))
+    return listener

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -24,7 +23,7 @@ from tests.fakes.minimal_slack_app import (
     start_socket_mode,
     stop_socket_mode,
 )
-from tests.fakes.slack_fake import FakeSlack, clear_proxy_env
+from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_TEAM_ID,
@@ -37,23 +36,6 @@ from tests.fakes.slack_requests import (
     slash_command_body,
     slash_command_payload,
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_proxy_env(monkeypatch)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as running:
-        yield running
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
 
 
 def _app(fake: FakeSlack, **kwargs: Any) -> AsyncApp:
@@ -77,13 +59,13 @@ def _compare_app(fake: FakeSlack, seen: list[dict[str, Any]]) -> AsyncApp:
 
 
 async def test_signed_slash_command_is_acked_and_posts(
-    fake: FakeSlack, session: aiohttp.ClientSession
+    fake: FakeSlack, http: aiohttp.ClientSession
 ) -> None:
     seen: list[dict[str, Any]] = []
     async with serve_http(_compare_app(fake, seen)) as bot:
         assert fake.calls() == []  # AsyncApp makes no Web API call at start-up
         body = slash_command_body("/compare", "skills", response_url=fake.new_response_url())
-        status, text = await post_signed(session, bot.url, body, SIGNING_SECRET)
+        status, text = await post_signed(http, bot.url, body, SIGNING_SECRET)
         assert (status, text) == (200, "")
         post = await fake.wait_for_call("chat.postMessage")
         assert post.args["channel"] == DEFAULT_CHANNEL_ID
@@ -93,7 +75,7 @@ async def test_signed_slash_command_is_acked_and_posts(
         assert [c.method for c in fake.calls()] == ["auth.test", "chat.postMessage"]
 
         again = slash_command_body("/compare", "focus", response_url=fake.new_response_url())
-        status, _ = await post_signed(session, bot.url, again, SIGNING_SECRET, retry_num=1)
+        status, _ = await post_signed(http, bot.url, again, SIGNING_SECRET, retry_num=1)
         assert status == 200
         await fake.wait_for_call("chat.postMessage", lambda c: c.args["text"] == "cmp focus")
     assert len(fake.calls("auth.test")) == 1
@@ -119,18 +101,18 @@ def _signed_headers(case: str, body: bytes) -> dict[str, str]:
     "case", ["wrong secret", "stale timestamp", "future timestamp", "body changed", "missing"]
 )
 async def test_badly_signed_requests_get_401(
-    fake: FakeSlack, session: aiohttp.ClientSession, case: str
+    fake: FakeSlack, http: aiohttp.ClientSession, case: str
 ) -> None:
     seen: list[dict[str, Any]] = []
     async with serve_http(_compare_app(fake, seen)) as bot:
         body = slash_command_body("/compare", "", response_url=fake.new_response_url())
-        status, _ = await post_body(session, bot.url, body, _signed_headers(case, body))
+        status, _ = await post_body(http, bot.url, body, _signed_headers(case, body))
     assert status == 401
     assert fake.calls() == [] and seen == []
 
 
 async def test_block_action_reaches_regex_listener_and_responds(
-    fake: FakeSlack, session: aiohttp.ClientSession
+    fake: FakeSlack, http: aiohttp.ClientSession
 ) -> None:
     app = _app(fake)
     pressed: list[dict[str, Any]] = []
@@ -148,7 +130,7 @@ async def test_block_action_reaches_regex_listener_and_responds(
         body = block_actions_body(
             "quiz:s1:q1:a", "ai", response_url=url, message=card["message"], block_id="q1"
         )
-        status, _ = await post_signed(session, bot.url, body, SIGNING_SECRET)
+        status, _ = await post_signed(http, bot.url, body, SIGNING_SECRET)
         assert status == 200
         posted = await fake.wait_for_response_url(url)
     assert posted.payload["text"] == "you chose ai"
@@ -161,7 +143,7 @@ async def test_block_action_reaches_regex_listener_and_responds(
 
 
 async def test_minimal_app_acks_commands_and_actions(
-    fake: FakeSlack, session: aiohttp.ClientSession
+    fake: FakeSlack, http: aiohttp.ClientSession
 ) -> None:
     app = build_minimal_app(make_client(fake.api_url))
     url = fake.new_response_url()
@@ -170,7 +152,7 @@ async def test_minimal_app_acks_commands_and_actions(
             slash_command_body("/anything", "x", response_url=url),
             block_actions_body("any:action", "v", response_url=url),
         ):
-            assert await post_signed(session, bot.url, body, SIGNING_SECRET) == (200, "")
+            assert await post_signed(http, bot.url, body, SIGNING_SECRET) == (200, "")
     assert [c.method for c in fake.calls()] == ["auth.test"]
     assert fake.responses() == []
 
@@ -295,18 +277,18 @@ async def test_tokens_blocks_and_injected_failures(fake: FakeSlack) -> None:
     assert (await client.chat_postMessage(channel="C1", text="t"))["ok"] is True
 
 
-async def test_response_url_limits(fake: FakeSlack, session: aiohttp.ClientSession) -> None:
+async def test_response_url_limits(fake: FakeSlack, http: aiohttp.ClientSession) -> None:
     url = fake.new_response_url()
     statuses = []
     for i in range(6):
-        async with session.post(url, json={"text": f"#{i}"}) as resp:
+        async with http.post(url, json={"text": f"#{i}"}) as resp:
             statuses.append(resp.status)
     assert statuses == [200] * 5 + [404]
     assert [p.payload["text"] for p in fake.responses(url)][:2] == ["#0", "#1"]
 
     expired = fake.new_response_url()
     fake.expire_response_url(expired)
-    async with session.post(expired, json={"text": "late"}) as resp:
+    async with http.post(expired, json={"text": "late"}) as resp:
         assert (resp.status, await resp.text()) == (404, "expired_url")
 
 
