@@ -114,8 +114,8 @@ class Console:
         if reply.dm:
             self.show(reply.dm, "(sent to you by direct message)")
         self.show(reply.card)
-        if reply.refresh_card:
-            found = await self.service.quiz_card(reply.refresh_card)
+        for card_id in reply.refresh_cards:
+            found = await self.service.quiz_card(card_id)
             if found:
                 self.out.write(f"(the quiz card in the channel now says: {found[1].footer})\n\n")
 

@@ -53,10 +53,10 @@ class Reply:
     - `card`: shown privately to the person (replaces their private quiz message);
     - `public`: posted in the channel (a shared result);
     - `dm`: sent by direct message (a learning path); see Service.dm_failed;
-    - `refresh_card`: the id of an in-channel quiz card whose tally changed.
+    - `refresh_cards`: the ids of in-channel quiz cards whose tally changed.
     """
 
     card: Card
     public: Card | None = None
     dm: Card | None = None
-    refresh_card: str | None = None
+    refresh_cards: tuple[str, ...] = ()

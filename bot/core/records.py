@@ -57,6 +57,14 @@ class QuizResult:
 
 
 @dataclass(frozen=True)
+class Forgotten:
+    """What `forget` deleted: the row count, and the quiz cards whose tally counted the user."""
+
+    rows: int
+    card_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class QuizCard:
     """An in-channel "Which path fits you?" message. `message_ref` is the platform's id."""
 

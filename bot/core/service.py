@@ -104,10 +104,10 @@ class Service:
         if action.verb == "start":
             return Reply(await self._start(user, action.ref))
         if action.verb == "forget":
-            deleted = await self.store.forget(user)
-            log.info("forget: deleted %d rows for a %s user", deleted, user.platform)
+            gone = await self.store.forget(user)
+            log.info("forget: deleted %d rows for a %s user", gone.rows, user.platform)
             return Reply(views.notice("Deleted", f"Everything pathbot stored about you is gone "
-                                      f"({deleted} records)."))
+                                      f"({gone.rows} records)."), refresh_cards=gone.card_ids)
         if action.verb == "keep":
             return Reply(views.notice("Nothing deleted", "Your data is untouched."))
         session = await self.store.get_session(action.ref)
@@ -151,7 +151,7 @@ class Service:
         result = self._result(after, out, now)
         if not await self.store.record_answer(session.id, q, option, now, result):
             raise AlreadyAnswered()
-        return Reply(views.result(self.content, session.id, out), refresh_card=session.card_id)
+        return Reply(views.result(self.content, session.id, out), refresh_cards=(session.card_id,))
 
     def _result(self, session: QuizSession, out: Outcome, now: float) -> QuizResult:
         return QuizResult(session.id, session.user, session.scope, session.card_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.models import UserRef
-from bot.core.records import QuizCard, QuizResult, QuizSession
+from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 
 
 class Store(Protocol):
@@ -57,7 +57,7 @@ class Store(Protocol):
 
     async def dms_closed(self, user: UserRef) -> bool: ...
 
-    async def forget(self, user: UserRef) -> int:
-        """Delete every row about the user in one transaction; the number of rows deleted."""
+    async def forget(self, user: UserRef) -> Forgotten:
+        """Delete every row about the user in one transaction; what was deleted."""
 
     async def close(self) -> None: ...

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.core.models import UserRef
-from bot.core.records import QuizCard, QuizResult, QuizSession
+from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
 from bot.storage.migrate import apply_migrations, migrations_dir, rollback
@@ -256,8 +256,9 @@ class SqliteStore:
             )
         return any(True for _ in found)
 
-    async def forget(self, user: UserRef) -> int:
+    async def forget(self, user: UserRef) -> Forgotten:
         """Children first, explicitly: rows removed by ON DELETE CASCADE are not counted."""
+        cards = f"SELECT DISTINCT card_id FROM results WHERE {USER} ORDER BY card_id"
         statements = (
             f"DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE {USER})",
             f"DELETE FROM results WHERE {USER}",
@@ -266,9 +267,11 @@ class SqliteStore:
         )
         deleted = 0
         async with self._write() as conn:
+            card_ids = tuple(str(r[0]) for r in await conn.execute_fetchall(
+                cards, rows.user_params(user)))
             for sql in statements:
                 deleted += (await conn.execute(sql, rows.user_params(user))).rowcount
-        return deleted
+        return Forgotten(deleted, card_ids)
 
     # -- transactions --------------------------------------------------------------------
 

@@ -87,7 +87,8 @@ async def test_full_quiz_shows_progress_result_and_saves(service: Service) -> No
     assert sum(int(f.value.split()[-1].rstrip("%")) for f in card.fields) == 100
     assert [b.label for b in card.all_buttons()] == [
         "Share to channel", "Send me my learning path", "Retake"]
-    assert reply.refresh_card
+    assert len(reply.refresh_cards) == 1  # the quiz card it was started from
+    assert await service.quiz_card(reply.refresh_cards[0]) is not None
     results = await service.results(ALICE)
     assert len(results.fields) == 1 and service.content.version in results.fields[0].value
 
@@ -232,8 +233,11 @@ async def test_forget_deletes_everything_about_the_user(
     kept = await service.press(ALICE, button(prompt, "Cancel"), PLACE)
     assert kept.card.title == "Nothing deleted"
     assert (await service.results(ALICE)).fields
+    card_ids = {r.card_id for r in await store.list_results(ALICE)}
+    assert kept.refresh_cards == ()
     done = await service.press(ALICE, button(prompt, "Yes"), PLACE)
     assert done.card.title == "Deleted"
+    assert set(done.refresh_cards) == card_ids and card_ids  # their tallies lose ALICE
     assert not (await service.results(ALICE)).fields
     assert (await service.results(BOB)).fields
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.models import UserRef
-from bot.core.records import QuizCard, QuizResult, QuizSession, RoleScore
+from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession, RoleScore
 from bot.storage.sqlite import SqliteStore
 
 ALICE = UserRef("discord", "", "111")
@@ -431,10 +431,10 @@ async def test_forget_removes_every_row_about_the_user(
     before = rows_about(db_path, BOB)
     assert rows_about(db_path, ALICE) == {"sessions": 2, "results": 1, "dm_status": 1, "answers": 3}
 
-    assert await store.forget(ALICE) == 2 + 1 + 1 + 3
+    assert await store.forget(ALICE) == Forgotten(2 + 1 + 1 + 3, ("c1",))
     assert rows_about(db_path, ALICE) == {"sessions": 0, "results": 0, "dm_status": 0, "answers": 0}
     assert rows_about(db_path, BOB) == before
     assert rows_about(db_path, ALICE_ON_SLACK) == before
     assert raw_rows(db_path, "SELECT count(*) FROM quiz_cards") == [(1,)]  # not personal
     assert await store.card_tally("c1") == {"ai_engineer": 2}
-    assert await store.forget(ALICE) == 0
+    assert await store.forget(ALICE) == Forgotten(0)

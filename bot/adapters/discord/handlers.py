@@ -95,8 +95,8 @@ class Handlers:
         await self.out.show(interaction, card, mode)
         if reply.public is not None:
             await self.out.post_public(interaction, reply.public)
-        if reply.refresh_card is not None:
-            self.tally.refresh(reply.refresh_card)
+        for card_id in reply.refresh_cards:
+            self.tally.refresh(card_id)
 
     async def _press(self, interaction: Interaction, action_id: str) -> tuple[Reply, Card]:
         user = user_of(interaction)

@@ -89,8 +89,8 @@ class Delivery:
     async def reply(self, origin: Origin, reply: Reply, *, replace: bool = False) -> None:
         """Deliver what the service answered: tally edit (in the background), public card,
         DM (or its fallback), private card."""
-        if reply.refresh_card:
-            self.refresh(reply.refresh_card)
+        for card_id in reply.refresh_cards:
+            self.refresh(card_id)
         if reply.public is not None:
             await self.share(origin, reply.public)
         card = reply.card

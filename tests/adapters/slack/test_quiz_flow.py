@@ -63,6 +63,16 @@ async def test_result_updates_the_tally_on_the_public_card(bot: SlackHarness) ->
     assert button(update.args, "pb:start:") == button(bot.quiz_message, "pb:start:")
 
 
+async def test_forget_takes_the_person_out_of_the_tally(bot: SlackHarness) -> None:
+    await bot.finish(ALICE)
+    await bot.fake.wait_for_call("chat.update")
+    prompt = await bot.command("/forget")
+    await bot.press(button(prompt.payload, "pb:forget:"))
+    update = (await bot.fake.wait_for_calls("chat.update", 2, timeout=5))[1]
+    assert update.args["ts"] == bot.quiz_message["ts"]
+    assert "0 people have finished" in text_of(update.args)
+
+
 async def test_share_posts_publicly_once(bot: SlackHarness) -> None:
     result = await bot.finish()
     shared = await bot.press(button(result, "pb:share:"))
