@@ -24,13 +24,24 @@ def ensure_env() -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
-    if not (BIN / "python").exists():
-        print("dev.py: creating .venv", flush=True)
-        venv.create(VENV, with_pip=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    if not _works([*pip, "--version"]):  # missing, or half made by an earlier failure
+        print("dev.py: creating .venv", flush=True)
+        try:
+            venv.create(VENV, with_pip=True, clear=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(f"dev.py: could not create .venv with pip ({exc}). On Debian/Ubuntu "
+                     "install python3.11-venv, then run this again.")
     print("dev.py: installing pathbot and its dev tools into .venv", flush=True)
     subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(digest)
+
+
+def _works(args: list[str]) -> bool:
+    try:
+        return subprocess.run(args, capture_output=True).returncode == 0
+    except OSError:
+        return False
 
 
 def run(args: list[str]) -> int:

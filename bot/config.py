@@ -6,6 +6,7 @@ Tokens are kept out of `repr()` so a logged or printed Config never shows them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,8 @@ class Config:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
+    """KEY=VALUE lines; blank lines, # comment lines and ` # comments` after an unquoted
+    value ignored; optional quotes stripped (a quoted value is taken as written)."""
     values: dict[str, str] = {}
     if not path.is_file():
         return values
@@ -54,8 +56,14 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.removeprefix("export ").partition("=")
-        values[key.strip()] = value.strip().strip("'\"")
+        values[key.strip()] = _dotenv_value(value.strip())
     return values
+
+
+def _dotenv_value(value: str) -> str:
+    if len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]:
+        return value[1:-1]
+    return re.split(r"\s#", value, maxsplit=1)[0].strip().strip("'\"")
 
 
 def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Config:

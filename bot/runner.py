@@ -56,7 +56,14 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     service = await build_service(config)
     adapters = build_adapters(config, service)
     web_app = build_web_app([route for adapter in adapters for route in adapter.routes()])
-    web_runner, _port = await start_web(web_app, config.http_host, config.http_port)
+    try:
+        web_runner, _port = await start_web(web_app, config.http_host, config.http_port)
+    except OSError as exc:
+        await service.store.close()
+        print(f"pathbot run: cannot listen on {config.http_host}:{config.http_port} "
+              f"({exc.strerror or exc}); set PATHBOT_HTTP_HOST / PATHBOT_HTTP_PORT",
+              file=sys.stderr)
+        return 2
     try:
         for adapter in adapters:
             await adapter.start()

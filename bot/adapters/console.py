@@ -52,8 +52,7 @@ class Console:
         if prefix:
             self.out.write(f"{prefix}\n")
         self.out.write(render_text(card) + "\n")
-        if card.buttons:
-            self.buttons = card.all_buttons()
+        self.buttons = card.all_buttons()  # numbers refer to the last card shown, only
         self.out.flush()
 
     async def handle(self, line: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +64,18 @@ def test_console_reports_bad_input_and_goes_on(tmp_path: Path) -> None:
     assert "Side" not in done.stdout and "Starting point" not in done.stdout  # quit stopped it
 
 
+def test_console_numbers_refer_to_the_last_card_only(tmp_path: Path) -> None:
+    # Cancel, then /results and /compare (no buttons): "1" must not press the old
+    # "Yes, delete my data".
+    done = pathbot(["console"], tmp_path, full_quiz_script() + "/forget\n2\n/results\n"
+                   "/compare\n1\n/results\n")
+    assert done.returncode == 0, done.stderr
+    assert "nothing to choose" in done.stdout
+    assert "Everything pathbot stored about you is gone" not in done.stdout
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone() == (1,)
+
+
 def test_content_check_ok_and_broken(tmp_path: Path) -> None:
     ok = pathbot(["content", "check"], tmp_path)
     assert ok.returncode == 0 and ok.stdout.startswith("ok: 2 roles")
@@ -83,6 +96,19 @@ def test_console_refuses_to_start_on_invalid_content(tmp_path: Path) -> None:
     done = pathbot(["console"], tmp_path, "/compare\n", PATHBOT_CONTENT=str(broken))
     assert done.returncode == 1
     assert "content is invalid" in done.stderr and "meta.yaml:" in done.stderr
+
+
+def test_run_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = pathbot(["run"], tmp_path, SLACK_BOT_TOKEN="xoxb-not-used",
+                       SLACK_SIGNING_SECRET="not-used", SLACK_API_URL="http://127.0.0.1:9/",
+                       PATHBOT_HTTP_HOST="127.0.0.1", PATHBOT_HTTP_PORT=str(port))
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_db_migrate_and_run_without_credentials(tmp_path: Path) -> None:

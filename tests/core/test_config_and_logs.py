@@ -21,6 +21,19 @@ def test_defaults_and_dotenv(tmp_path: Path) -> None:
     assert "from-dotenv-token" not in repr(config)
 
 
+def test_dotenv_as_the_readme_writes_it(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISCORD_GUILD_ID=123456789012345678   # optional: commands appear at once\n"
+        "PATHBOT_HTTP_HOST=0.0.0.0      # default 127.0.0.1\n"
+        "export SLACK_BOT_TOKEN=xoxb-1#2\n"  # a # inside a value is kept
+        'SLACK_SIGNING_SECRET="secret # with hash"\n', encoding="utf-8")
+    config = load_config({}, cwd=tmp_path)
+    assert config.discord_guild_id == 123456789012345678
+    assert config.http_host == "0.0.0.0"
+    assert config.slack_bot_token == "xoxb-1#2"
+    assert config.slack_signing_secret == "secret # with hash"
+
+
 def test_bad_values_name_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="PATHBOT_HTTP_PORT"):
         load_config({"PATHBOT_HTTP_PORT": "eighty"}, cwd=tmp_path)

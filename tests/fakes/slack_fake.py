@@ -298,6 +298,7 @@ class FakeSlack(LoopbackServer):
         self._failures: dict[str, list[_Failure]] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self._handlers: dict[str, ApiHandler] = self._default_handlers()
+        self._drops: dict[str, int] = {}
         self._ts = itertools.count(1)
         self._ts_base = int(time.time())
         self._ids = itertools.count(1)
@@ -341,6 +342,10 @@ class FakeSlack(LoopbackServer):
     def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
         """The next call of `method` answers HTTP 429 with `Retry-After: retry_after`."""
         self._rate_limits.setdefault(method, []).append(retry_after)
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` get no answer: the connection is closed."""
+        self._drops[method] = times
 
     def set_handler(self, method: str, handler: ApiHandler) -> None:
         """Answer `method` with `handler(args)`; raise `SlackError` for `{ok: false}`."""
@@ -450,6 +455,13 @@ class FakeSlack(LoopbackServer):
         method = request.match_info["method"]
         args = await _read_args(request)
         token = _bearer(request) or args.pop("token", None)
+        if self._drops.get(method):
+            self._drops[method] -= 1
+            lost = ApiCall(method, args, token, time.monotonic(), 0, {}, request.method)
+            self._calls.append(lost)
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)  # never reaches the client
         status, body, headers = self._answer(method, args, token)
         call = ApiCall(method, args, token, time.monotonic(), status, body, request.method)
         self._calls.append(call)

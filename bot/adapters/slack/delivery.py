@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,8 +31,9 @@ from bot.core.views import notice
 log = logging.getLogger(__name__)
 
 # Web API errors that say nothing about the person's DM settings: do not remember them.
+NETWORK_ERROR = "network_error"  # ours: Slack could not be reached
 TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                       "request_timeout"})
+                       "request_timeout", NETWORK_ERROR})
 ResponseType = Literal["ephemeral", "in_channel"]
 
 
@@ -141,6 +143,9 @@ class Delivery:
             await self.client.chat_postMessage(channel=opened["channel"]["id"], **message(card))
         except SlackApiError as exc:
             return str(exc.response.get("error") or "unknown_error")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack: DM failed: %s", type(exc).__name__)
+            return NETWORK_ERROR
         return ""
 
     async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:

@@ -131,6 +131,15 @@ async def test_path_when_slack_fails_for_a_passing_reason_tries_dm_again(
     assert "Learning path: ML Engineer" in str(dm.args)
 
 
+async def test_path_when_slack_cannot_be_reached_shows_it_privately(bot: SlackHarness) -> None:
+    bot.fake.drop_next("conversations.open", times=5)  # more than the SDK's own retries
+    post = await bot.command("/path", "ai")
+    text = text_of(post.payload)
+    assert "Learning path: AI Engineer" in text and "couldn't DM you just now" in text
+    tries = [c.status for c in bot.fake.calls("conversations.open")]
+    assert tries and set(tries) == {0}  # every try lost; none answered
+
+
 async def test_forget_asks_first_then_deletes(bot: SlackHarness) -> None:
     await bot.finish()
     prompt = await bot.command("/forget")
