@@ -32,6 +32,18 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 ANY_ACTION = re.compile(r"pb:(?P<verb>[a-z]+):(?P<rest>[A-Za-z0-9_:-]{1,90})")
 
 
+# Presses answered in a new private message: Start (on the public card), and Share and
+# the path button, so the result card keeps its buttons. Every other press replaces the
+# private message its button was on (the quiz flow advancing in place).
+OPENS_NEW_MESSAGE = frozenset({"start", "share", "path"})
+
+
+def replaces_message(action_id: str) -> bool:
+    """Whether the answer to this press replaces the message the button was on."""
+    match = ANY_ACTION.fullmatch(action_id)
+    return match is not None and match["verb"] not in OPENS_NEW_MESSAGE
+
+
 @dataclass(frozen=True)
 class Action:
     verb: Verb

@@ -69,3 +69,14 @@ def test_tampered_ids_are_refused(bad: str) -> None:
 def test_ids_fit_discord_custom_id() -> None:
     longest = actions.build("ans", "a" * 32, 999, 99)
     assert len(longest) <= 100
+
+
+def test_which_presses_replace_the_message_they_were_on() -> None:
+    sid = actions.new_id()
+    for verb in ("start", "share", "path"):  # a new private message: the result card stays
+        assert not actions.replaces_message(actions.build(verb, sid))  # type: ignore[arg-type]
+    for replacing in (actions.build("ans", sid, 0, 1), actions.build("back", sid, 2),
+                      actions.build("retake", sid), actions.build("forget", "confirm"),
+                      actions.build("keep", "cancel")):
+        assert actions.replaces_message(replacing)
+    assert not actions.replaces_message("not-ours")

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.actions import ANY_ACTION
+from bot.core.actions import replaces_message
 from bot.core.models import Place, UserRef
 
 PLATFORM = "slack"
-# Presses answered in a new private message, so the result card with its buttons stays.
-KEEP_ORIGINAL = frozenset({"start", "share", "path"})
 
 
 @dataclass(frozen=True)
@@ -58,16 +56,9 @@ def from_action(body: dict[str, Any]) -> Origin:
 
 
 def replaces_original(body: dict[str, Any], action_id: str) -> bool:
-    """Whether the answer to this press replaces the private message the button was on.
-
-    Presses inside a person's private quiz flow (answers, Back, Retake, the /forget
-    buttons) replace it; Start (on the public card), Share and the path button answer in
-    a new private message.
-    """
-    if not (body.get("container") or {}).get("is_ephemeral"):
-        return False
-    match = ANY_ACTION.fullmatch(action_id)
-    return match is not None and match["verb"] not in KEEP_ORIGINAL
+    """Whether the answer to this press replaces the private message the button was on
+    (never a public one: the quiz card stays for everyone)."""
+    return bool((body.get("container") or {}).get("is_ephemeral")) and replaces_message(action_id)
 
 
 def retry_number(headers: dict[str, Any]) -> int:
