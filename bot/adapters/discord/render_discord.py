@@ -13,12 +13,13 @@ never less than the count of characters, so the limits hold whichever way Discor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import discord
 
 from bot.core.actions import ANY_ACTION
-from bot.core.cards import Button, Card, Field
+from bot.core.cards import Button, Card, Field, Section
 
 CONTENT = 2000
 TITLE = 256
@@ -36,6 +37,7 @@ CUSTOM_ID = 100
 ELLIPSIS = "…"
 BLANK = "\u200b"  # Discord refuses empty field names and values
 SHORTENED = "Shortened to fit in one Discord message"
+EMBED_CACHE = 1024  # distinct card texts whose embeds are kept (questions, the tally, …)
 MIN_PIECE = 20  # below this many units left, drop a piece rather than keep a stub of it
 STYLES: dict[str, discord.ButtonStyle] = {
     "primary": discord.ButtonStyle.primary,
@@ -118,7 +120,10 @@ class Rendered:
 
 
 def render(card: Card) -> Rendered:
-    return Rendered(to_embeds(card), to_view(card))
+    """The card's embeds (shared with every other card of the same text, see `_embeds`) and
+    its buttons (built each time: their ids name the session)."""
+    return Rendered(list(_embeds(card.title, card.sections, card.fields, card.footer,
+                                 card.accent)), to_view(card))
 
 
 def text_message(text: str) -> str:
@@ -194,6 +199,17 @@ class _Packer:
         return text
 
 
+@lru_cache(maxsize=EMBED_CACHE)
+def _embeds(
+    title: str, sections: tuple[Section, ...], fields: tuple[Field, ...], footer: str,
+    accent: int | None,
+) -> tuple[discord.Embed, ...]:
+    """Embeds depend on the card's text only, not on its buttons: a question's embed is the
+    same for everyone at that question, so it is built once. The Embed objects are shared
+    between messages and never changed after this (discord.py only reads them: to_dict)."""
+    return tuple(to_embeds(Card(title, sections, fields, footer=footer, accent=accent)))
+
+
 def to_embeds(card: Card) -> list[discord.Embed]:
     title = clip(card.title.strip(), TITLE)
     footer = clip(card.footer.strip(), FOOTER)
@@ -260,5 +276,11 @@ def to_view(card: Card) -> CardView | None:
 
 
 def _button(b: Button) -> dict[str, Any]:
-    label = clip(b.label.strip() or ELLIPSIS, LABEL)
-    return {"type": 2, "style": STYLES[b.style].value, "label": label, "custom_id": b.action_id}
+    return {"type": 2, "style": STYLES[b.style].value, "label": _label(b.label),
+            "custom_id": b.action_id}
+
+
+@lru_cache(maxsize=EMBED_CACHE)
+def _label(text: str) -> str:
+    """A button label within the limit (the same few labels over and over: cached)."""
+    return clip(text.strip() or ELLIPSIS, LABEL)

@@ -129,3 +129,27 @@ def test_small_card_golden() -> None:
         "components": [{"type": 1, "components": [
             {"type": 2, "style": 1, "label": "Start", "custom_id": start}]}],
     }
+
+
+def test_cards_with_the_same_text_share_their_embeds_but_not_their_buttons() -> None:
+    """Embeds are built once per card text (every user at a question sees the same one);
+    the buttons, whose ids name the session, are built for each card."""
+    def question(session: str) -> Card:
+        options = tuple(Button(f"Option {i}", actions.build("ans", session, 2, i))
+                        for i in range(3))
+        return Card("Quiz · 3/10", (Section("Which do you enjoy more?"),), (), (options,),
+                    footer="Question 3 of 10")
+
+    first, second = render(question("sessionA")), render(question("sessionB"))
+
+    assert [id(e) for e in first.embeds] == [id(e) for e in second.embeds]
+    assert first.embeds is not second.embeds  # each send gets its own list
+    assert payload(question("sessionA"))["embeds"] == payload(question("sessionB"))["embeds"]
+    assert first.view is not None and second.view is not None
+    first_ids = [c["custom_id"] for c in first.view.to_components()[0]["components"]]
+    second_ids = [c["custom_id"] for c in second.view.to_components()[0]["components"]]
+    assert first_ids == [f"pb:ans:sessionA:2:{i}" for i in range(3)]
+    assert second_ids == [f"pb:ans:sessionB:2:{i}" for i in range(3)]
+    other = render(Card("Quiz · 3/10", (Section("Which do you enjoy less?"),),
+                        footer="Question 3 of 10"))
+    assert other.embeds[0].description == "Which do you enjoy less?"
