@@ -11,6 +11,7 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import Any
 
 from bot.adapters.base import Adapter
 from bot.bootstrap import build_service
@@ -68,13 +69,29 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
-        await stop.wait()
+        code = await _until_stopped(stop, adapters)
     finally:
         for adapter in reversed(adapters):
             with contextlib.suppress(Exception):
                 await adapter.stop()
         await web_runner.cleanup()
         await service.store.close()
+    return code
+
+
+async def _until_stopped(stop: asyncio.Event, adapters: list[Adapter]) -> int:
+    """0 when asked to stop; 1 when an adapter ended on its own, so that a supervisor
+    (Docker's restart policy, systemd) restarts pathbot rather than leave it half alive."""
+    stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    ended: dict[asyncio.Future[Any], str] = {
+        asyncio.ensure_future(a.wait_closed()): a.name for a in adapters}
+    done, pending = await asyncio.wait({stopping, *ended}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    gone = sorted(ended[t] for t in done if t in ended)
+    if gone and not stopping.done():
+        log.error("the %s adapter ended on its own; stopping pathbot (exit 1)", ", ".join(gone))
+        return 1
     return 0
 
 

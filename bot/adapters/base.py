@@ -18,3 +18,7 @@ class Adapter(Protocol):
 
     async def stop(self) -> None:
         """Disconnect and release resources; safe to call more than once."""
+
+    async def wait_closed(self) -> None:
+        """Return only when the adapter has ended on its own after start() (its platform
+        closed the connection for good, say a revoked token); transient drops reconnect."""

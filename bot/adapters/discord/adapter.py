@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.adapters.discord.client import PathbotClient, set_endpoints
 from bot.adapters.discord.delivery import Responder, Tally
 from bot.adapters.discord.handlers import Handlers
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,18 @@ class DiscordAdapter:
             return
         ready.cancel()
         await self.stop()
-        if self._task.done() and self._task.exception() is not None:
-            raise RuntimeError("the Discord client stopped before it was ready") from (
-                self._task.exception())
-        raise TimeoutError(f"Discord was not ready within {self.ready_timeout}s")
+        failure = self._task.exception() if self._task.done() else None
+        if isinstance(failure, discord.LoginFailure) or (
+                isinstance(failure, discord.ConnectionClosed) and failure.code == 4004):
+            raise ConfigError("Discord refused DISCORD_TOKEN (authentication failed)") from None
+        if failure is not None:
+            raise ConfigError(f"could not connect to Discord ({type(failure).__name__}: "
+                              f"{failure})") from failure
+        raise ConfigError(f"Discord was not ready within {self.ready_timeout:g} s")
+
+    async def wait_closed(self) -> None:
+        if self._task is not None:
+            await asyncio.wait({self._task})  # discord.py reconnects by itself until then
 
     async def stop(self) -> None:
         """Close the connection; pending tally edits are dropped (the next finisher redoes

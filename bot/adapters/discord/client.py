@@ -29,9 +29,11 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
 SCOPES = ("bot", "applications.commands")
-# Send Messages (1 << 11) and Embed Links (1 << 14): 18432. Replies, follow-ups and edits of
-# interaction messages need no permission; the bot token posts only when a token expired.
-PERMISSIONS = discord.Permissions(send_messages=True, embed_links=True)
+# View Channel (1 << 10), Send Messages (1 << 11), Embed Links (1 << 14): 19456. Replies and
+# follow-ups to interactions need none of them; the tally is edited with the bot token long
+# after the interaction (it needs View Channel), and the bot token posts a public card when
+# an interaction token expired (Send Messages, Embed Links).
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
 
 
 def set_endpoints(config: Config) -> None:

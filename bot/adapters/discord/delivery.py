@@ -133,11 +133,14 @@ class Direct:
             return reply.card
         try:
             await person.send(**render(reply.dm).send_kwargs())
-        except discord.Forbidden as exc:
-            if exc.code not in DM_CLOSED:
-                raise
-            log.info("DMs closed for a Discord user (code %s): answering in the channel", exc.code)
-            return await self.service.dm_failed(user, reply.dm)
+        except discord.HTTPException as exc:
+            if isinstance(exc, discord.Forbidden) and exc.code in DM_CLOSED:
+                log.info("DMs closed for a Discord user (code %s): answering privately",
+                         exc.code)
+                return await self.service.dm_failed(user, reply.dm)
+            log.warning("a DM failed (HTTP %s, code %s): answering privately this time",
+                        exc.status, exc.code)
+            return self.service.dm_unavailable(reply.dm)
         return reply.card
 
 

@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import discord
 
 from bot.adapters.discord.render_discord import text_message
-from bot.core.errors import DomainError
+from bot.core.errors import APOLOGY, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,6 @@ Interaction = discord.Interaction[Any]
 P = ParamSpec("P")
 S = TypeVar("S")
 
-APOLOGY = "Sorry, something went wrong on our side; it has been logged. Please try again."
 PRIVATE_DEFER = "pathbot.private_defer"  # key in Interaction.extras: deferred ephemerally
 
 

@@ -13,7 +13,7 @@ import discord
 
 from bot.adapters.discord.delivery import Direct, Mode, Responder, Tally
 from bot.adapters.discord.errors import reported
-from bot.core.actions import parse
+from bot.core.actions import replaces_message
 from bot.core.cards import Card, Reply
 from bot.core.models import Place, UserRef
 from bot.core.service import Service
@@ -88,8 +88,9 @@ class Handlers:
 
     @reported
     async def press(self, interaction: Interaction, action_id: str) -> None:
-        """Any pathbot button. Start opens the private flow; other buttons edit it in place."""
-        mode = Mode.PRIVATE if parse(action_id).verb == "start" else Mode.UPDATE
+        """Any pathbot button: presses in the private flow edit it in place; Start, Share and
+        the path button answer in a new private message (the result card keeps its buttons)."""
+        mode = Mode.UPDATE if replaces_message(action_id) else Mode.PRIVATE
         reply, card = await self.out.within_budget(interaction, self._press(interaction, action_id),
                                                    mode)
         await self.out.show(interaction, card, mode)

@@ -193,6 +193,11 @@ class SlackAdapter:
             log.warning("slack: Slack unreachable at start-up (%s); starting anyway",
                         type(exc).__name__)
 
+    async def wait_closed(self) -> None:
+        # Never on its own: HTTP mode is served by the runner's listener, and the Socket
+        # Mode client reconnects for as long as it runs.
+        await asyncio.get_running_loop().create_future()
+
     async def stop(self) -> None:
         if self._socket is not None:
             socket, self._socket = self._socket, None

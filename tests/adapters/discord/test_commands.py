@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from bot.adapters.discord import DiscordAdapter
+from bot.bootstrap import build_service
+from bot.config import ConfigError, load_config
 from bot.runner import run
 from tests.adapters.discord.conftest import ALICE, Harness, buttons, text_of, title
 from tests.fakes.discord_fake import EPHEMERAL, FakeDiscord
@@ -33,7 +36,7 @@ async def test_sync_lists_all_seven_commands_and_logs_the_invite(
     logged = [r.getMessage() for r in caplog.get_records("setup")]
     invite = next(m for m in logged if "invite" in m)
     assert f"client_id={fake.application_id}" in invite
-    assert "scope=bot+applications.commands" in invite and "permissions=18432" in invite
+    assert "scope=bot+applications.commands" in invite and "permissions=19456" in invite
 
 
 async def test_guild_id_syncs_to_that_guild(
@@ -143,3 +146,37 @@ async def test_pathbot_run_starts_the_discord_adapter(
     assert callback["data"]["embeds"][0]["title"]
     stop.set()
     assert await asyncio.wait_for(running, 10) == 0
+
+
+async def test_pathbot_run_exits_1_when_discord_ends_the_session_for_good(
+    fake: FakeDiscord, env: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A gateway close that discord.py does not reconnect after (4004: the token was reset)
+    ends `pathbot run` with 1, so a supervisor restarts it instead of it idling, healthy."""
+    config = load_config(environ={**env, "PATHBOT_HTTP_PORT": "0"}, cwd=tmp_path)
+    running = asyncio.create_task(run(config, asyncio.Event()))
+    caplog.set_level(logging.INFO, logger="bot.runner")
+    def started() -> bool:
+        return any("discord adapter started" in r.getMessage() for r in caplog.records)
+
+    for _ in range(200):  # until run() has started the adapter (READY)
+        if started():
+            break
+        await asyncio.sleep(0.05)
+    assert started()
+
+    await fake.close_connection(code=4004)
+
+    assert await asyncio.wait_for(running, 10) == 1
+
+
+async def test_a_refused_token_stops_start_up_with_a_clear_message(
+    fake: FakeDiscord, env: dict[str, str], tmp_path: Path
+) -> None:
+    config = load_config(environ={**env, "DISCORD_TOKEN": "not-the-token"}, cwd=tmp_path)
+    service = await build_service(config)
+    try:
+        with pytest.raises(ConfigError, match="Discord refused DISCORD_TOKEN"):
+            await DiscordAdapter(config, service).start()
+    finally:
+        await service.store.close()

@@ -46,19 +46,38 @@ async def test_closed_dms_fall_back_privately_and_are_not_retried(
     assert bot.count("dm_status") == 1
 
 
-async def test_result_button_sends_the_path_and_falls_back_in_place(
+async def test_result_button_sends_the_path_and_falls_back_privately(
     bot: Harness, fake: FakeDiscord
 ) -> None:
     quiz = await bot.post_quiz()
     private, _ = await bot.start_quiz(quiz)
-    path_button = buttons(await bot.finish(private))[1]
+    result = await bot.finish(private)
+    path_button = buttons(result)[1]
     fake.close_dms(ALICE, code=50278)
 
     shown = await bot.reply(await bot.press(path_button, private))
 
     assert re.match(r"Learning path: ", title(shown)) and "couldn't DM you" in text_of(shown)
-    assert fake.messages[private]["embeds"] == shown["embeds"]  # the result message, edited
+    assert shown["flags"] & EPHEMERAL  # a new private message...
+    assert fake.messages[private]["embeds"] == result["embeds"]  # ...the result card stays
+    assert len(buttons(fake.messages[private])) == 3
     assert dm_attempts(fake, ALICE) == [403]
+
+
+async def test_a_dm_failing_for_another_reason_is_shown_privately_and_tried_again(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    role = bot.content.roles[0]
+    fake.close_dms(ALICE, code=50001)  # a 403 that says nothing about the person's settings
+
+    first = await bot.reply(await fake.slash("path", {"role": role.id}))
+    assert title(first) == f"Learning path: {role.name}"
+    assert "couldn't DM you just now" in text_of(first)
+    fake.open_dms(ALICE)
+    second = await bot.reply(await fake.slash("path", {"role": role.id}))
+    assert title(second) == "Check your DMs"
+    assert dm_attempts(fake, ALICE) == [403, 200]
+    assert bot.count("dm_status") == 0
 
 
 async def test_latest_result_path_by_dm(bot: Harness, fake: FakeDiscord) -> None:

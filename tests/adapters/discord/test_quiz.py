@@ -65,6 +65,7 @@ async def test_share_posts_in_the_channel_naming_but_not_pinging(
     assert f"<@{ALICE}>" in public["embeds"][0]["description"]
     assert public["allowed_mentions"] == {"parse": []}
 
+    assert len(buttons(fake.messages[private])) == 3  # the result card keeps its buttons
     again = await bot.reply(await bot.press(share, private))
     assert title(again) == "Already shared"
 
