@@ -84,7 +84,7 @@ class Console:
             self.show(svc.role(arg))
         elif name == "/quiz":
             card_id, card = await svc.open_quiz(PLACE)
-            await svc.attach_message(card_id, "console")
+            await svc.attach_message(card_id, PLACE.channel_id, "console")
             self.show(card, "(posted in the channel)")
         elif name == "/results":
             self.show(await svc.results(self.user))

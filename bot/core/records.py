@@ -66,7 +66,8 @@ class Forgotten:
 
 @dataclass(frozen=True)
 class QuizCard:
-    """An in-channel "Which path fits you?" message. `message_ref` is the platform's id."""
+    """An in-channel "Which path fits you?" message. `message_ref` is "channel:message"
+    (the platform's ids, see `location`), "" until the message is posted."""
 
     id: str
     platform: str
@@ -74,3 +75,12 @@ class QuizCard:
     channel_id: str
     message_ref: str = ""
     created_at: float = 0.0
+
+    @staticmethod
+    def ref(channel_id: str, message_id: str) -> str:
+        return f"{channel_id}:{message_id}"
+
+    def location(self) -> tuple[str, str]:
+        """(channel id, message id) of the posted card; ("", "") before it is posted."""
+        channel_id, _, message_id = self.message_ref.partition(":")
+        return channel_id, message_id

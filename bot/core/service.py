@@ -86,8 +86,9 @@ class Service:
         await self.store.create_quiz_card(card)
         return card.id, views.quiz_card(self.content, card.id, {})
 
-    async def attach_message(self, card_id: str, message_ref: str) -> None:
-        await self.store.set_card_message(card_id, message_ref)
+    async def attach_message(self, card_id: str, channel_id: str, message_id: str) -> None:
+        """Remember where the quiz card was posted, for the tally edits."""
+        await self.store.set_card_message(card_id, QuizCard.ref(channel_id, message_id))
 
     async def quiz_card(self, card_id: str) -> tuple[QuizCard, Card] | None:
         """The stored card (with its message reference) and its current public rendering."""

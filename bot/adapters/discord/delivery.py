@@ -160,7 +160,7 @@ class Tally:
         if found is None:
             return
         stored, card = found
-        channel_id, _, message_id = stored.message_ref.partition(":")
+        channel_id, message_id = stored.location()
         if stored.platform != "discord" or not (channel_id.isdigit() and message_id.isdigit()):
             return
         channel = self.client.get_partial_messageable(int(channel_id))

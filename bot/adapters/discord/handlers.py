@@ -58,7 +58,7 @@ class Handlers:
         card_id, card = await self.out.within_budget(interaction, opened, Mode.PUBLIC)
         message_id = await self.out.show(interaction, card, Mode.PUBLIC)
         if message_id is not None:
-            await self.service.attach_message(card_id, f"{interaction.channel_id}:{message_id}")
+            await self.service.attach_message(card_id, str(interaction.channel_id), str(message_id))
 
     @reported
     async def results(self, interaction: Interaction) -> None:

@@ -167,7 +167,7 @@ class Delivery:
         if found is None:
             return
         record, card = found
-        channel, _, ts = record.message_ref.partition(":")
+        channel, ts = record.location()
         if record.platform != PLATFORM or not ts:
             return
         await self.client.chat_update(channel=channel, ts=ts, **message(card))

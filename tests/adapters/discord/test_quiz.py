@@ -162,3 +162,18 @@ async def test_slow_work_is_deferred_first_then_shown(harness: Harness, fake: Fa
     path = await fake.slash("path", user_id=BOB)  # refused after a private deferral
     assert (await fake.callback_for(path)) == {"type": 5, "data": {"flags": EPHEMERAL}}
     assert "no quiz result yet" in (await harness.reply(path))["content"]
+
+
+async def test_forget_takes_the_person_out_of_the_tally(bot: Harness, fake: FakeDiscord) -> None:
+    quiz = await bot.post_quiz()
+    private, _ = await bot.start_quiz(quiz)
+    await bot.finish(private)
+    await bot.until(lambda: "1 person has finished" in text_of(fake.messages[quiz]))
+
+    prompt = await fake.slash("forget")
+    confirm = buttons(await bot.reply(prompt))[0]
+    message = str(fake.original_message(prompt)["id"])  # type: ignore[index]
+    assert title(await bot.reply(await bot.press(confirm, message))) == "Deleted"
+
+    await bot.until(lambda: "0 people have finished" in text_of(fake.messages[quiz]))
+    assert bot.card_refs() == [f"{fake.channel_id}:{quiz}"]  # channel:message, as stored

@@ -32,7 +32,7 @@ def handlers(service: Service, out: Delivery) -> dict[str, Handler]:
     async def quiz(origin: Origin, _arg: str | None) -> None:
         card_id, card = await service.open_quiz(origin.place)
         ts = await out.post(origin.channel_id, card)
-        await service.attach_message(card_id, f"{origin.channel_id}:{ts}")
+        await service.attach_message(card_id, origin.channel_id, ts)
 
     async def results(origin: Origin, _arg: str | None) -> None:
         await out.private(origin, await service.results(origin.user))
