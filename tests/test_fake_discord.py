@@ -16,6 +16,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
+from bot.adapters.discord.client import guard_gateway_parsers
 from tests.fakes.discord_fake import (
     ADMIN_PERMISSIONS,
     EPHEMERAL,
@@ -26,7 +27,6 @@ from tests.fakes.minimal_discord_bot import (
     FAST_GUILD_READY_TIMEOUT,
     MinimalBot,
     discord_endpoints,
-    guard_gateway_parsers,
     start_client,
     stop_client,
 )

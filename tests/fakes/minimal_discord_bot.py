@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -94,22 +94,3 @@ async def stop_client(
         log.debug("the discord client task had ended with an error", exc_info=True)
 
 
-def guard_gateway_parsers(client: discord.Client) -> None:
-    """Make a gateway event that discord.py cannot parse get logged and dropped.
-
-    Without this, an exception raised while parsing one event (an INTERACTION_CREATE without
-    ``token``, say) propagates out of ``Client.connect`` and ends ``client.start()``.
-    """
-    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers
-    for name, parser in list(parsers.items()):
-        parsers[name] = _guarded(name, parser)
-
-
-def _guarded(name: str, parser: Callable[[Any], None]) -> Callable[[Any], None]:
-    def guarded(data: Any) -> None:
-        try:
-            parser(data)
-        except Exception:
-            log.exception("dropped a malformed %s gateway event", name)
-
-    return guarded
