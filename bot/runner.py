@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -69,6 +70,7 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
+        settle_heap()
         code = await _until_stopped(stop, adapters)
     finally:
         for adapter in reversed(adapters):
@@ -77,6 +79,15 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
         await web_runner.cleanup()
         await service.store.close()
     return code
+
+
+def settle_heap() -> None:
+    """Move what start-up built (content, libraries, caches) out of the garbage collector's
+    reach: it lives as long as the process, and every full collection would otherwise walk
+    it again, stalling every pending press (50-130 ms on a slow 2-core machine, measured
+    with bench/discord_burst.py)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _until_stopped(stop: asyncio.Event, adapters: list[Adapter]) -> int:
