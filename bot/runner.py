@@ -78,6 +78,7 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
                 await adapter.stop()
         await web_runner.cleanup()
         await service.store.close()
+        gc.unfreeze()  # for callers that go on in the same process (tests)
     return code
 
 
