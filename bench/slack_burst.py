@@ -36,6 +36,7 @@ import aiohttp  # noqa: E402
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter  # noqa: E402
 from bot.bootstrap import build_service  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.runner import settle_heap  # noqa: E402
 from bot.web import build_web_app, start_web  # noqa: E402
 from tests.fakes.minimal_slack_app import (  # noqa: E402
     BOT_TOKEN,
@@ -160,6 +161,7 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
     adapter = SlackAdapter(config, service)
     runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
     await adapter.start()
+    settle_heap()  # as `pathbot run` does after start-up
     try:
         yield f"http://127.0.0.1:{port}{EVENTS_PATH}"
     finally:
