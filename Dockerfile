@@ -1,6 +1,6 @@
 # pathbot: `pathbot run` with the SQLite database on a volume.
 #   docker build -t pathbot .
-#   docker run -e DISCORD_TOKEN=... -v pathbot-data:/data -p 3000:3000 pathbot
+#   docker run --restart unless-stopped -e DISCORD_TOKEN=... -v pathbot-data:/data -p 3000:3000 pathbot
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
