@@ -31,7 +31,7 @@ def ensure_env() -> None:
             venv.create(VENV, with_pip=True, clear=True)
         except (OSError, subprocess.CalledProcessError) as exc:
             sys.exit(f"dev.py: could not create .venv with pip ({exc}). On Debian/Ubuntu "
-                     "install python3.11-venv, then run this again.")
+                     f"install python3.{sys.version_info.minor}-venv, then run this again.")
     print("dev.py: installing pathbot and its dev tools into .venv", flush=True)
     subprocess.run([*pip, "install", "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(digest)

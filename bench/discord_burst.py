@@ -203,8 +203,8 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
             store = await SqliteStore.open(Path(tmp) / "bench.sqlite3")
             adapter = DiscordAdapter(config, Service(load_content(config.content_dir), store),
                                      guild_ready_timeout=FAST_GUILD_READY_TIMEOUT)
+            settle_heap()  # as `pathbot run` does before connecting
             await adapter.start()
-            settle_heap()  # as `pathbot run` does after start-up
         else:
             set_endpoints(config)
             bot = MinimalBot()

@@ -160,8 +160,8 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
     service = await build_service(config)
     adapter = SlackAdapter(config, service)
     runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
+    settle_heap()  # as `pathbot run` does before connecting
     await adapter.start()
-    settle_heap()  # as `pathbot run` does after start-up
     try:
         yield f"http://127.0.0.1:{port}{EVENTS_PATH}"
     finally:

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.adapters.base import StartError
 from bot.bootstrap import build_service
 from bot.config import Config, ConfigError, load_config
 from bot.core.content import check_content
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:  # e.g. a platform refused a token at start-up
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
+    except StartError as exc:  # a platform unreachable at start-up: worth a retry
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

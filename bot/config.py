@@ -56,14 +56,16 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.removeprefix("export ").partition("=")
-        values[key.strip()] = _dotenv_value(value.strip())
+        values[key.strip()] = _dotenv_value(value)
     return values
 
 
-def _dotenv_value(value: str) -> str:
+def _dotenv_value(raw: str) -> str:
+    value = raw.strip()
     if len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]:
         return value[1:-1]
-    return re.split(r"\s#", value, maxsplit=1)[0].strip().strip("'\"")
+    # A comment starts at a # after whitespace, or right after the = (a blank value).
+    return re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip().strip("'\"")
 
 
 def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Config:

@@ -66,11 +66,11 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
               f"({exc.strerror or exc}); set PATHBOT_HTTP_HOST / PATHBOT_HTTP_PORT",
               file=sys.stderr)
         return 2
+    settle_heap()  # before connecting: connection state must stay collectable
     try:
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
-        settle_heap()
         code = await _until_stopped(stop, adapters)
     finally:
         for adapter in reversed(adapters):
@@ -83,10 +83,11 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
 
 
 def settle_heap() -> None:
-    """Move what start-up built (content, libraries, caches) out of the garbage collector's
-    reach: it lives as long as the process, and every full collection would otherwise walk
-    it again, stalling every pending press (50-130 ms on a slow 2-core machine, measured
-    with bench/discord_burst.py)."""
+    """Move what start-up built (content, libraries, the adapters' objects) out of the
+    garbage collector's reach: it lives as long as the process, and every full collection
+    would otherwise walk it again, stalling every pending press (50-130 ms on a slow 2-core
+    machine, by bench/discord_burst.py). Called before the adapters connect: what a
+    connection builds (and drops on a reconnect) must stay collectable."""
     gc.collect()
     gc.freeze()
 

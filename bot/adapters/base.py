@@ -7,6 +7,10 @@ from typing import Protocol
 from aiohttp import web
 
 
+class StartError(Exception):
+    """The platform could not be reached at start-up (not a wrong setting: try again)."""
+
+
 class Adapter(Protocol):
     name: str
 

@@ -111,6 +111,18 @@ def test_run_on_a_port_in_use_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_run_with_discord_unreachable_exits_1_with_a_next_step(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # bound, never listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        done = pathbot(["run"], tmp_path, DISCORD_TOKEN="not-used",
+                       DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+                       PATHBOT_HTTP_PORT="0")
+    assert done.returncode == 1, done.stderr
+    assert "could not connect to Discord" in done.stderr
+    assert "Check the network" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_db_migrate_and_run_without_credentials(tmp_path: Path) -> None:
     migrated = pathbot(["db", "migrate"], tmp_path)
     assert migrated.returncode == 0 and "up to date" in migrated.stdout

@@ -26,12 +26,15 @@ def test_dotenv_as_the_readme_writes_it(tmp_path: Path) -> None:
         "DISCORD_GUILD_ID=123456789012345678   # optional: commands appear at once\n"
         "PATHBOT_HTTP_HOST=0.0.0.0      # default 127.0.0.1\n"
         "export SLACK_BOT_TOKEN=xoxb-1#2\n"  # a # inside a value is kept
-        'SLACK_SIGNING_SECRET="secret # with hash"\n', encoding="utf-8")
+        'SLACK_SIGNING_SECRET="secret # with hash"\n'
+        "SLACK_APP_TOKEN=   # Socket Mode only\n"
+        "PATHBOT_SLACK_ADMINS=# none yet\n", encoding="utf-8")
     config = load_config({}, cwd=tmp_path)
     assert config.discord_guild_id == 123456789012345678
     assert config.http_host == "0.0.0.0"
     assert config.slack_bot_token == "xoxb-1#2"
     assert config.slack_signing_secret == "secret # with hash"
+    assert config.slack_app_token == "" and config.slack_admins == ()  # blank, then a comment
 
 
 def test_bad_values_name_the_variable(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import logging
 import discord
 from aiohttp import web
 
+from bot.adapters.base import StartError
 from bot.adapters.discord.client import PathbotClient, set_endpoints
 from bot.adapters.discord.delivery import Responder, Tally
 from bot.adapters.discord.handlers import Handlers
@@ -86,10 +87,12 @@ class DiscordAdapter:
         if isinstance(failure, discord.LoginFailure) or (
                 isinstance(failure, discord.ConnectionClosed) and failure.code == 4004):
             raise ConfigError("Discord refused DISCORD_TOKEN (authentication failed)") from None
+        where = ("Check the network, and DISCORD_API_BASE / DISCORD_GATEWAY_URL if you set "
+                 "them; run pathbot again (or let Docker/systemd restart it)")
         if failure is not None:
-            raise ConfigError(f"could not connect to Discord ({type(failure).__name__}: "
-                              f"{failure})") from failure
-        raise ConfigError(f"Discord was not ready within {self.ready_timeout:g} s")
+            raise StartError(f"could not connect to Discord ({type(failure).__name__}: "
+                             f"{failure}). {where}") from failure
+        raise StartError(f"Discord was not ready within {self.ready_timeout:g} s. {where}")
 
     async def wait_closed(self) -> None:
         if self._task is not None:

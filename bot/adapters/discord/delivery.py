@@ -20,6 +20,7 @@ from enum import Enum
 from functools import partial
 from typing import Any, TypeVar
 
+import aiohttp
 import discord
 
 from bot.adapters.discord.errors import PRIVATE_DEFER
@@ -140,6 +141,9 @@ class Direct:
                 return await self.service.dm_failed(user, reply.dm)
             log.warning("a DM failed (HTTP %s, code %s): answering privately this time",
                         exc.status, exc.code)
+            return self.service.dm_unavailable(reply.dm)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("a DM failed (%s): answering privately this time", type(exc).__name__)
             return self.service.dm_unavailable(reply.dm)
         return reply.card
 

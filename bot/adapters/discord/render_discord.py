@@ -12,14 +12,14 @@ never less than the count of characters, so the limits hold whichever way Discor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 import discord
 
 from bot.core.actions import ANY_ACTION
-from bot.core.cards import Button, Card, Field, Section
+from bot.core.cards import Button, Card, Field
 
 CONTENT = 2000
 TITLE = 256
@@ -122,8 +122,7 @@ class Rendered:
 def render(card: Card) -> Rendered:
     """The card's embeds (shared with every other card of the same text, see `_embeds`) and
     its buttons (built each time: their ids name the session)."""
-    return Rendered(list(_embeds(card.title, card.sections, card.fields, card.footer,
-                                 card.accent)), to_view(card))
+    return Rendered(list(_embeds(replace(card, buttons=()))), to_view(card))
 
 
 def text_message(text: str) -> str:
@@ -200,14 +199,11 @@ class _Packer:
 
 
 @lru_cache(maxsize=EMBED_CACHE)
-def _embeds(
-    title: str, sections: tuple[Section, ...], fields: tuple[Field, ...], footer: str,
-    accent: int | None,
-) -> tuple[discord.Embed, ...]:
-    """Embeds depend on the card's text only, not on its buttons: a question's embed is the
-    same for everyone at that question, so it is built once. The Embed objects are shared
-    between messages and never changed after this (discord.py only reads them: to_dict)."""
-    return tuple(to_embeds(Card(title, sections, fields, footer=footer, accent=accent)))
+def _embeds(text_only: Card) -> tuple[discord.Embed, ...]:
+    """Embeds depend on the card without its buttons: a question's embed is the same for
+    everyone at that question, so it is built once. The Embed objects are shared between
+    messages and never changed after this (discord.py only reads them: to_dict)."""
+    return tuple(to_embeds(text_only))
 
 
 def to_embeds(card: Card) -> list[discord.Embed]:
@@ -276,11 +272,5 @@ def to_view(card: Card) -> CardView | None:
 
 
 def _button(b: Button) -> dict[str, Any]:
-    return {"type": 2, "style": STYLES[b.style].value, "label": _label(b.label),
-            "custom_id": b.action_id}
-
-
-@lru_cache(maxsize=EMBED_CACHE)
-def _label(text: str) -> str:
-    """A button label within the limit (the same few labels over and over: cached)."""
-    return clip(text.strip() or ELLIPSIS, LABEL)
+    label = clip(b.label.strip() or ELLIPSIS, LABEL)
+    return {"type": 2, "style": STYLES[b.style].value, "label": label, "custom_id": b.action_id}

@@ -5,7 +5,7 @@ several sections of at most 10) or shortened (with "…"), never rejected by Sla
 
     header (title) · sections · fields · actions (button rows) · context (footer)
 
-The blocks made from a card's text (and button labels) are cached: a question reads the
+The blocks made from a card's text are cached: a question reads the
 same for everyone at it, only its button ids differ. Cached dicts are shared between
 messages and never changed after they are built (they are only JSON-encoded).
 """
@@ -13,6 +13,7 @@ messages and never changed after they are built (they are only JSON-encoded).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +34,7 @@ FALLBACK_TEXT = 3000
 ELLIPSIS = "…"
 SHORTENED = "_(shortened to fit in one Slack message)_"
 STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}
-RENDER_CACHE = 1024  # distinct card texts (and button labels) whose blocks are kept
+RENDER_CACHE = 1024  # distinct card texts whose blocks are kept
 
 # Slack's own markup that must survive escaping: <@U123>, <#C123>, <!here>, <https://x|y>.
 _SLACK_TOKEN = re.compile(r"(<(?:[@#!][A-Za-z0-9^|._-]+|https?://[^>\s]+)>)")
@@ -130,17 +131,12 @@ def _flush(inline: list[dict[str, str]]) -> list[Block]:
     return [{"type": "section", "fields": inline}] if inline else []
 
 
-@lru_cache(maxsize=RENDER_CACHE)
-def _button_text(label: str) -> Block:
-    """A button's label object (the same few labels over and over: cached, shared)."""
-    return {"type": "plain_text", "text": clip(plain(label), BUTTON_TEXT), "emoji": True}
-
-
 def button_element(button: Button) -> Block:
     element: Block = {
         "type": "button",
         "action_id": button.action_id,
-        "text": _button_text(button.label),
+        "text": {"type": "plain_text", "text": clip(plain(button.label), BUTTON_TEXT),
+                 "emoji": True},
     }
     style = STYLES.get(button.style)
     if style:
@@ -176,21 +172,19 @@ TextBlocks = tuple[tuple[Block, ...], tuple[Block, ...], tuple[Block, ...]]
 
 
 @lru_cache(maxsize=RENDER_CACHE)
-def _text_blocks(
-    title: str, sections: tuple[Section, ...], fields: tuple[Field, ...], footer: str
-) -> TextBlocks:
-    """Header, body and footer blocks (without block ids): they depend on the text only."""
+def _text_blocks(card: Card) -> TextBlocks:
+    """Header, body and footer blocks (without block ids) of a card without its buttons."""
     head = (({"type": "header", "text": {"type": "plain_text", "emoji": True,
-                                         "text": clip(plain(title), HEADER_TEXT)}},)
-            if title.strip() else ())
-    body = (*(b for s in sections for b in section_blocks(s)), *field_blocks(fields))
-    foot = (_context(clip(mrkdwn(footer), CONTEXT_TEXT)),) if footer.strip() else ()
+                                         "text": clip(plain(card.title), HEADER_TEXT)}},)
+            if card.title.strip() else ())
+    body = (*(b for s in card.sections for b in section_blocks(s)), *field_blocks(card.fields))
+    foot = (_context(clip(mrkdwn(card.footer), CONTEXT_TEXT)),) if card.footer.strip() else ()
     return head, body, foot
 
 
 def to_blocks(card: Card) -> list[Block]:
     """The card as at most 50 blocks; body blocks are dropped first when it is too long."""
-    head, body, footer = _text_blocks(card.title, card.sections, card.fields, card.footer)
+    head, body, footer = _text_blocks(replace(card, buttons=()))
     actions = action_blocks(card.buttons)[: MAX_BLOCKS - len(head) - len(footer) - 1]
     room = MAX_BLOCKS - len(head) - len(footer) - len(actions)
     if len(body) > room:
@@ -203,11 +197,6 @@ def to_blocks(card: Card) -> list[Block]:
 
 def fallback_text(card: Card) -> str:
     """The message's `text`: notifications and screen readers; plain, never empty."""
-    return _fallback(card.title, card.sections)
-
-
-@lru_cache(maxsize=RENDER_CACHE)
-def _fallback(title: str, sections: tuple[Section, ...]) -> str:
-    first = next((s.text for s in sections if s.text.strip()), "")
-    parts = [p.strip() for p in (title, first) if p.strip()]
+    first = next((s.text for s in card.sections if s.text.strip()), "")
+    parts = [p.strip() for p in (card.title, first) if p.strip()]
     return clip(mrkdwn("\n".join(parts)), FALLBACK_TEXT) if parts else "pathbot"

@@ -24,12 +24,20 @@ def test_cards_with_the_same_text_differ_only_in_their_button_ids() -> None:
 
 
 def test_block_ids_follow_the_position_when_cached_blocks_move() -> None:
-    with_title = to_blocks(_question("s1"))
-    untitled = to_blocks(Card("", _question("s1").sections, _question("s1").fields,
-                              footer=_question("s1").footer))
-    assert with_title[0]["type"] == "header"
-    assert [b["block_id"] for b in untitled] == ["b0", "b1", "b2"]
-    assert to_blocks(_question("s1"))[1]["block_id"] == "b1"  # the cached block has no id
+    """The same text with one, then two button rows: the cached footer block moves from
+    position 4 to 5, and each message numbers its own blocks."""
+    one_row = _question("s1")
+    two_rows = Card(one_row.title, one_row.sections, one_row.fields,
+                    (one_row.buttons[0], (Button("Skip", "pb:ans:s1:1:9"),), one_row.buttons[1]),
+                    footer=one_row.footer)
+    first = to_blocks(one_row)
+    second = to_blocks(two_rows)
+    again = to_blocks(one_row)
+    assert [b["type"] for b in first][-1] == "context" == [b["type"] for b in second][-1]
+    assert first[-1]["block_id"] == f"b{len(first) - 1}"
+    assert second[-1]["block_id"] == f"b{len(second) - 1}" != first[-1]["block_id"]
+    assert again == first  # the second rendering did not renumber the first's blocks
+    assert [b["block_id"] for b in second] == [f"b{i}" for i in range(len(second))]
 
 
 def test_a_long_card_is_still_cut_to_fit_when_its_text_is_cached() -> None:

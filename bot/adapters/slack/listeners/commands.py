@@ -51,12 +51,16 @@ def handlers(service: Service, out: Delivery) -> dict[str, Handler]:
             "/path": path, "/forget": forget, "/stats": stats}
 
 
+# The commands in the order the manifest lists them (tests/adapters/slack/test_manifest.py).
 COMMANDS = ("/compare", "/role", "/quiz", "/results", "/path", "/forget", "/stats")
 
 
 def register(app: AsyncApp, service: Service, out: Delivery) -> None:
-    for name, handle in handlers(service, out).items():
-        app.command(name)(_listener(name, handle, out))
+    handle = handlers(service, out)
+    if set(handle) != set(COMMANDS):  # a command without a handler, or the reverse
+        raise RuntimeError(f"slash commands {sorted(handle)} != {sorted(COMMANDS)}")
+    for name in COMMANDS:
+        app.command(name)(_listener(name, handle[name], out))
 
 
 def _listener(name: str, handle: Handler, out: Delivery) -> Listener:
