@@ -164,6 +164,25 @@ async def test_slow_work_is_deferred_first_then_shown(harness: Harness, fake: Fa
     assert "no quiz result yet" in (await harness.reply(path))["content"]
 
 
+async def test_deferred_share_keeps_the_result_card(harness: Harness, fake: FakeDiscord) -> None:
+    """Share past the budget: deferred as a new private message ("thinking…"), which the
+    notice then fills; the result message keeps its buttons; the share is posted."""
+    await harness.start(ack_budget=0)
+    command = await fake.slash("quiz")
+    await harness.reply(command)
+    quiz = str(fake.original_message(command)["id"])  # type: ignore[index]
+    private, _ = await harness.start_quiz(quiz)
+    result = await harness.finish(private)
+
+    pressed = await harness.press(buttons(result)[0], private)
+
+    assert (await fake.callback_for(pressed)) == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert title(await harness.reply(pressed)) == "Shared"
+    assert len(buttons(fake.messages[private])) == 3
+    (public,) = await fake.followups_for(pressed)
+    assert not public.get("flags", 0) & EPHEMERAL and public["embeds"]
+
+
 async def test_forget_takes_the_person_out_of_the_tally(bot: Harness, fake: FakeDiscord) -> None:
     quiz = await bot.post_quiz()
     private, _ = await bot.start_quiz(quiz)
