@@ -143,9 +143,8 @@ class Delivery:
             await self.client.chat_postMessage(channel=opened["channel"]["id"], **message(card))
         except SlackApiError as exc:
             return str(exc.response.get("error") or "unknown_error")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("slack: DM failed: %s", type(exc).__name__)
-            return NETWORK_ERROR
+        except (aiohttp.ClientError, TimeoutError):
+            return NETWORK_ERROR  # logged by the caller, with the fallback it takes
         return ""
 
     async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:

@@ -5,8 +5,8 @@ several sections of at most 10) or shortened (with "…"), never rejected by Sla
 
     header (title) · sections · fields · actions (button rows) · context (footer)
 
-The blocks made from a card's text are cached: a question reads the
-same for everyone at it, only its button ids differ. Cached dicts are shared between
+The blocks made from a card's text are cached: a question reads the same for everyone at
+it, only its button ids differ. Cached dicts are shared between
 messages and never changed after they are built (they are only JSON-encoded).
 """
 

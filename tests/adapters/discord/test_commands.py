@@ -156,14 +156,9 @@ async def test_pathbot_run_exits_1_when_discord_ends_the_session_for_good(
     config = load_config(environ={**env, "PATHBOT_HTTP_PORT": "0"}, cwd=tmp_path)
     running = asyncio.create_task(run(config, asyncio.Event()))
     caplog.set_level(logging.INFO, logger="bot.runner")
-    def started() -> bool:
-        return any("discord adapter started" in r.getMessage() for r in caplog.records)
-
-    for _ in range(200):  # until run() has started the adapter (READY)
-        if started():
-            break
-        await asyncio.sleep(0.05)
-    assert started()
+    await Harness.until(  # run() has started the adapter (READY)
+        lambda: any("discord adapter started" in r.getMessage() for r in caplog.records),
+        timeout=10)
 
     await fake.close_connection(code=4004)
 

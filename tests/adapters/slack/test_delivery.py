@@ -15,6 +15,7 @@ from bot.core.coalesce import Coalescer
 from bot.core.models import Place, UserRef
 from bot.core.views import notice
 from tests.adapters.slack.harness import make_config
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_fake import FakeSlack
 
 
@@ -39,29 +40,31 @@ async def test_concurrent_answers_each_reach_their_own_response_url(
         await out.close()
 
 
-async def test_a_rate_limited_response_url_is_retried(fake: FakeSlack, tmp_path: Path) -> None:
-    seen: list[int] = []
+class RateLimitedOnce(LoopbackServer):
+    """A response_url that answers 429 (Retry-After: 0) once, then 200."""
 
-    async def respond(request: web.Request) -> web.Response:
-        seen.append(len(seen))
-        if len(seen) == 1:
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def build_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/r", self.respond)
+        return app
+
+    async def respond(self, _request: web.Request) -> web.Response:
+        self.seen += 1
+        if self.seen == 1:
             return web.Response(status=429, headers={"Retry-After": "0"}, text="rate_limited")
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/r", respond)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    port = runner.addresses[0][1]
+
+async def test_a_rate_limited_response_url_is_retried(fake: FakeSlack, tmp_path: Path) -> None:
     client = build_client(make_config(tmp_path, fake))  # with the rate-limit retries
-    try:
-        async with aiohttp.ClientSession() as session:
-            client.session = session
-            out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
-            await out.private(_origin(f"http://127.0.0.1:{port}/r"), notice("", "hi"))
-            await out.close()
-    finally:
-        await runner.cleanup()
-    assert seen == [0, 1]
+    async with RateLimitedOnce() as url_server, aiohttp.ClientSession() as session:
+        client.session = session
+        out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+        await out.private(_origin(f"{url_server.base_url}/r"), notice("", "hi"))
+        await out.close()
+    assert url_server.seen == 2
     assert fake.calls("chat.postEphemeral") == []  # answered on the response_url after all
