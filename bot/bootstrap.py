@@ -1,15 +1,24 @@
-"""The one place that wires configuration, content, storage and the service together."""
+"""The one place that wires configuration, content, storage and the service together.
+
+Nothing else names a storage engine: the CLI and the runner get their store from here.
+"""
 
 from __future__ import annotations
 
 from bot.config import Config
 from bot.core.content import load_content
+from bot.core.ports import Store
 from bot.core.service import Service
-from bot.storage.sqlite import SqliteStore
+
+
+async def open_store(config: Config) -> Store:
+    """The configured database, opened and migrated."""
+    from bot.storage.sqlite import SqliteStore
+
+    return await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)
 
 
 async def build_service(config: Config) -> Service:
     """Validated content and a migrated store; raises ContentError before opening the DB."""
     content = load_content(config.content_dir)
-    store = await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)
-    return Service(content, store)
+    return Service(content, await open_store(config))

@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 
 from bot.adapters.base import StartError
-from bot.bootstrap import build_service
+from bot.bootstrap import build_service, open_store
 from bot.config import Config, ConfigError, load_config
 from bot.core.content import check_content
 from bot.core.errors import ContentError
 from bot.logs import setup_logging
 from bot.storage.migrate import MigrationError
-from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ def content_check(directory: Path) -> int:
 
 
 async def db_migrate(config: Config) -> int:
-    store = await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)
+    store = await open_store(config)
     await store.close()
     applied = ", ".join(f"{v:04d}" for v in store.applied_migrations) or "none pending"
     print(f"ok: {config.db_path} is up to date (applied now: {applied})")

@@ -25,9 +25,9 @@ from bot.core.errors import (
 )
 from bot.core.models import Content, Place, UserRef
 from bot.core.paths import advise
+from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
-from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
 

@@ -304,6 +304,6 @@ class SqliteStore:
 
 if TYPE_CHECKING:
     # mypy checks here that SqliteStore implements every method of the Store protocol.
-    from bot.storage.base import Store
+    from bot.core.ports import Store
 
     _IMPLEMENTS: type[Store] = SqliteStore

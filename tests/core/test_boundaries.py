@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[2] / "bot" / "core"
-FORBIDDEN = ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "aiohttp", "bot.adapters",
-             "bot.storage.sqlite")
+FORBIDDEN = ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncpg", "aiohttp",
+             "bot.adapters", "bot.storage", "bot.config", "bot.bootstrap")
 
 
 def imported_modules(file: Path) -> set[str]:
@@ -31,6 +31,6 @@ def test_core_sources_import_no_platform_or_storage_library() -> None:
 def test_importing_the_core_loads_no_platform_library() -> None:
     code = ("import sys, bot.core.service, bot.core.content, bot.core.views;"
             "bad=[m for m in sys.modules if m.split('.')[0] in "
-            "('discord','slack_bolt','slack_sdk','aiosqlite')];print(bad)")
+            "('discord','slack_bolt','slack_sdk','aiosqlite','asyncpg')];print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

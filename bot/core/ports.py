@@ -1,4 +1,7 @@
-"""The small async interface the service stores through. SQLite implements it (sqlite.py)."""
+"""The ports core needs from outside: the async Store the service keeps everything in.
+
+Implemented in bot/storage/ (SQLite: sqlite.py); bot/bootstrap.py picks one from the
+configuration. Core declares the port so it never imports a storage engine."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 
 
 class Store(Protocol):
+    applied_migrations: tuple[int, ...]  # what opening it applied, for `pathbot db migrate`
+
     async def create_session(self, session: QuizSession) -> bool:
         """Insert a new active session with no answers (its quiz card must exist). False,
         writing nothing, when the user already has an active session on that card for the
