@@ -1,4 +1,4 @@
-"""Text limits shared by the content validator and the renderers (see DESIGN.md).
+"""Text limits shared by the content validator and the renderers (the platform limits).
 
 Content is checked against the strictest platform so that every card fits everywhere.
 """

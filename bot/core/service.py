@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core import actions, views
+from bot.core import actions
+from bot.core import card_builders as build
 from bot.core.cards import Card, Reply
 from bot.core.errors import (
     AlreadyAnswered,
@@ -23,8 +24,8 @@ from bot.core.errors import (
     UnknownRole,
     UnknownSession,
 )
+from bot.core.learning_paths import advise
 from bot.core.models import Content, Place, UserRef
-from bot.core.paths import advise
 from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
@@ -54,21 +55,21 @@ class Service:
 
     # -- read-only commands ----------------------------------------------------------------
     def help(self) -> Card:
-        return views.help_card(COMMANDS)
+        return build.help_card(COMMANDS)
 
     def compare(self, dimension: str | None = None) -> Card:
         if not dimension:
-            return views.compare(self.content)
+            return build.compare(self.content)
         found = self.content.dimension(dimension)
         if found is None:
             raise UnknownDimension(dimension, [d.id for d in self.content.dimensions])
-        return views.compare(self.content, found)
+        return build.compare(self.content, found)
 
     def role(self, text: str | None) -> Card:
         found = self.content.find_role(text or "")
         if found is None:
             raise UnknownRole(text or "", [r.name for r in self.content.roles])
-        return views.role(self.content, found)
+        return build.role(self.content, found)
 
     def role_choices(self, typed: str = "") -> list[tuple[str, str]]:
         """(name, id) of the roles whose name or id contains what was typed."""
@@ -84,7 +85,7 @@ class Service:
         card = QuizCard(actions.new_id(), place.platform, place.scope, place.channel_id,
                         created_at=self.clock())
         await self.store.create_quiz_card(card)
-        return card.id, views.quiz_card(self.content, card.id, {})
+        return card.id, build.quiz_card(self.content, card.id, {})
 
     async def attach_message(self, card_id: str, channel_id: str, message_id: str) -> None:
         """Remember where the quiz card was posted, for the tally edits."""
@@ -96,7 +97,7 @@ class Service:
         if card is None:
             return None
         tally = await self.store.card_tally(card_id)
-        return card, views.quiz_card(self.content, card_id, tally)
+        return card, build.quiz_card(self.content, card_id, tally)
 
     # -- button presses ---------------------------------------------------------------------
     async def press(self, user: UserRef, action_id: str, place: Place, mention: str = "") -> Reply:
@@ -107,10 +108,10 @@ class Service:
         if action.verb == "forget":
             gone = await self.store.forget(user)
             log.info("forget: deleted %d rows for a %s user", gone.rows, user.platform)
-            return Reply(views.notice("Deleted", f"Everything pathbot stored about you is gone "
+            return Reply(build.notice("Deleted", f"Everything pathbot stored about you is gone "
                                       f"({gone.rows} records)."), refresh_cards=gone.card_ids)
         if action.verb == "keep":
-            return Reply(views.notice("Nothing deleted", "Your data is untouched."))
+            return Reply(build.notice("Nothing deleted", "Your data is untouched."))
         session = await self.store.get_session(action.ref)
         if session is None:
             raise UnknownSession()
@@ -126,7 +127,7 @@ class Service:
             raise InvalidAction()
         active = await self.store.find_active_session(user, card_id)
         if active and active.content_version == self.content.version:
-            return views.question(self.content, active)  # resume where they left off
+            return build.question(self.content, active)  # resume where they left off
         return await self._new_session(user, card)
 
     async def _new_session(self, user: UserRef, card: QuizCard) -> Card:
@@ -136,7 +137,7 @@ class Service:
         if not await self.store.create_session(session):  # a double press: show that one
             active = await self.store.find_active_session(user, card.id)
             session = active if active is not None else session
-        return views.question(self.content, session)
+        return build.question(self.content, session)
 
     async def _answer(self, user: UserRef, session: QuizSession, q: int, option: int) -> Reply:
         ensure_can_answer(session, user, q, self.content.version)
@@ -147,12 +148,12 @@ class Service:
         if after.position < len(self.content.questions):
             if not await self.store.record_answer(session.id, q, option, now):
                 raise AlreadyAnswered()
-            return Reply(views.question(self.content, after))
+            return Reply(build.question(self.content, after))
         out = outcome(self.content, after.answers)
         result = self._result(after, out, now)
         if not await self.store.record_answer(session.id, q, option, now, result):
             raise AlreadyAnswered()
-        return Reply(views.result(self.content, session.id, out), refresh_cards=(session.card_id,))
+        return Reply(build.result(self.content, session.id, out), refresh_cards=(session.card_id,))
 
     def _result(self, session: QuizSession, out: Outcome, now: float) -> QuizResult:
         return QuizResult(session.id, session.user, session.scope, session.card_id,
@@ -165,7 +166,7 @@ class Service:
         fresh = await self.store.get_session(session.id)
         if fresh is None:
             raise UnknownSession()
-        return Reply(views.question(self.content, fresh))
+        return Reply(build.question(self.content, fresh))
 
     async def _after_result(
         self, user: UserRef, session: QuizSession, verb: str, mention: str
@@ -184,14 +185,14 @@ class Service:
         if verb == "path":
             answers = session.answers if self._current(session) else ()
             return await self._path_reply(user, res.top_role, answers)
-        public = views.shared(self.content, mention or "Someone", res)  # before marking it
+        public = build.shared(self.content, mention or "Someone", res)  # before marking it
         if not await self.store.mark_shared(session.id):
-            return Reply(views.notice("Already shared", "Your result is already in the channel."))
-        return Reply(views.notice("Shared", "Your result is now in the channel."), public=public)
+            return Reply(build.notice("Already shared", "Your result is already in the channel."))
+        return Reply(build.notice("Shared", "Your result is now in the channel."), public=public)
 
     # -- personal commands ------------------------------------------------------------------
     async def results(self, user: UserRef) -> Card:
-        return views.results(self.content, await self.store.list_results(user))
+        return build.results(self.content, await self.store.list_results(user))
 
     async def path(self, user: UserRef, role: str | None = None) -> Reply:
         """The learning path for the role named, else for the latest result, as a DM."""
@@ -213,11 +214,11 @@ class Service:
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
         if role_id not in self.content.role_index:
             raise RoleRemoved()
-        card = views.path(self.content, advise(self.content, role_id, answers))
+        card = build.path(self.content, advise(self.content, role_id, answers))
         if await self.store.dms_closed(user):
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
         name = self.content.role(role_id).name
-        return Reply(views.notice("Check your DMs", f"I sent you the {name} learning path."),
+        return Reply(build.notice("Check your DMs", f"I sent you the {name} learning path."),
                      dm=card)
 
     async def dm_failed(self, user: UserRef, card: Card) -> Card:
@@ -230,12 +231,12 @@ class Service:
         return _with_note(card, "I couldn't DM you just now, so here it is.")
 
     def forget_prompt(self) -> Card:
-        return views.forget_prompt()
+        return build.forget_prompt()
 
     async def stats(self, place: Place, is_admin: bool) -> Card:
         if not is_admin:
             raise NotAllowed(STATS_REFUSAL)
-        return views.stats(self.content, await self.store.stats(place.platform, place.scope))
+        return build.stats(self.content, await self.store.stats(place.platform, place.scope))
 
 
 def _with_note(card: Card, note: str) -> Card:

@@ -262,9 +262,9 @@ async def test_three_role_content_runs_compare_and_quiz(store: SqliteStore) -> N
 
 
 def test_tally_shares_always_sum_to_100(content: Content) -> None:
-    from bot.core import views
+    from bot.core import card_builders as build
 
-    card = views.stats(content, {"ai_engineer": 2, "ml_engineer": 1})
+    card = build.stats(content, {"ai_engineer": 2, "ml_engineer": 1})
     shares = [int(f.value.split(" · ")[1].rstrip("%")) for f in card.fields]
     assert shares == [67, 33]
-    assert [f.value for f in views.stats(content, {}).fields] == ["0 · 0%", "0 · 0%"]
+    assert [f.value for f in build.stats(content, {}).fields] == ["0 · 0%", "0 · 0%"]

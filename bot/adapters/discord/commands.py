@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.handlers import Handlers
-from bot.adapters.discord.render_discord import clip
+from bot.adapters.discord.render import clip
 from bot.core.service import Service
 
 Interaction = discord.Interaction[Any]

@@ -24,7 +24,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord.errors import PRIVATE_DEFER
-from bot.adapters.discord.render_discord import render
+from bot.adapters.discord.render import render
 from bot.core.cards import Card, Reply
 from bot.core.coalesce import Coalescer
 from bot.core.models import UserRef

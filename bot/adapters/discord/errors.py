@@ -14,7 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 
-from bot.adapters.discord.render_discord import text_message
+from bot.adapters.discord.render import text_message
 from bot.core.errors import APOLOGY, DomainError
 
 log = logging.getLogger(__name__)

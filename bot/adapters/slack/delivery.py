@@ -21,12 +21,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.context import PLATFORM, Origin
-from bot.adapters.slack.render_slack import fallback_text, to_blocks
+from bot.adapters.slack.render import fallback_text, to_blocks
+from bot.core.card_builders import notice
 from bot.core.cards import Card, Reply
 from bot.core.coalesce import Coalescer
 from bot.core.errors import APOLOGY, DomainError
 from bot.core.service import Service
-from bot.core.views import notice
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""render_discord: pure, and every output within Discord's limits (also for generated cards)."""
+"""render: pure, and every output within Discord's limits (also for generated cards)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.discord.render_discord import (
+from bot.adapters.discord.render import (
     BLANK,
     SHORTENED,
     clip,
@@ -96,9 +96,9 @@ def test_clip_counts_utf16_units() -> None:
 
 
 def test_bundled_content_renders_unshortened(content: Content) -> None:
-    from bot.core import views
+    from bot.core import card_builders as build
 
-    cards = [views.compare(content), *(views.role(content, r) for r in content.roles)]
+    cards = [build.compare(content), *(build.role(content, r) for r in content.roles)]
     for card in cards:
         body = payload(card)
         within_limits(body)

@@ -11,9 +11,9 @@ from aiohttp import web
 from bot.adapters.slack.app import build_client
 from bot.adapters.slack.context import Origin
 from bot.adapters.slack.delivery import Delivery
+from bot.core.card_builders import notice
 from bot.core.coalesce import Coalescer
 from bot.core.models import Place, UserRef
-from bot.core.views import notice
 from tests.adapters.slack.harness import make_config
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_fake import FakeSlack

@@ -1,10 +1,10 @@
-"""render_slack's cache of text blocks: same output as without it, and nothing shared leaks."""
+"""render's cache of text blocks: same output as without it, and nothing shared leaks."""
 
 from __future__ import annotations
 
 import json
 
-from bot.adapters.slack.render_slack import fallback_text, to_blocks
+from bot.adapters.slack.render import fallback_text, to_blocks
 from bot.core.cards import Button, Card, Field, Section
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from bot.core import actions
 from bot.core.cards import Button, Card, Field, Section
+from bot.core.learning_paths import PathAdvice
 from bot.core.models import Content, Dimension, Role
-from bot.core.paths import PathAdvice
 from bot.core.quiz import Outcome, percentages
 from bot.core.records import QuizResult, QuizSession, RoleScore
 

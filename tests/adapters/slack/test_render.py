@@ -1,21 +1,21 @@
-"""render_slack: cards as Block Kit, always within Slack's limits (golden + property tests)."""
+"""render: cards as Block Kit, always within Slack's limits (golden + property tests)."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.slack.render_slack import (
+from bot.adapters.slack.render import (
     MAX_BLOCKS,
     fallback_text,
     mrkdwn,
     split_text,
     to_blocks,
 )
-from bot.core import views
+from bot.core import card_builders as build
 from bot.core.cards import Button, Card, Field, Section
+from bot.core.learning_paths import advise
 from bot.core.models import Content
-from bot.core.paths import advise
 from tests.fakes.slack_fake import block_problems
 
 
@@ -68,10 +68,10 @@ def test_long_text_is_split_at_line_ends() -> None:
 
 
 def test_every_card_from_the_bundled_content_fits(content: Content) -> None:
-    cards = [views.compare(content), *(views.role(content, r) for r in content.roles),
-             *(views.path(content, advise(content, r.id, ())) for r in content.roles),
-             views.quiz_card(content, "card1", {r.id: 3 for r in content.roles}),
-             views.forget_prompt()]
+    cards = [build.compare(content), *(build.role(content, r) for r in content.roles),
+             *(build.path(content, advise(content, r.id, ())) for r in content.roles),
+             build.quiz_card(content, "card1", {r.id: 3 for r in content.roles}),
+             build.forget_prompt()]
     for card in cards:
         assert block_problems(to_blocks(card)) == [], card.title
 
