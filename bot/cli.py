@@ -30,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="folder (default: PATHBOT_CONTENT)")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="action", required=True)
     db.add_parser("migrate", help="apply pending migrations")
+    slack = sub.add_parser("slack", help="Slack tools").add_subparsers(dest="action",
+                                                                     required=True)
+    slack.add_parser("manifest", help="print the Slack app manifest (slack/manifest.yml)")
     return p
 
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "content":
         return content_check(args.dir or config.content_dir)
+    if args.command == "slack":
+        return slack_manifest()
     if args.command == "db":
         return asyncio.run(db_migrate(config))
     if args.command == "console":
@@ -82,6 +87,14 @@ def content_check(directory: Path) -> int:
     print(f"ok: {len(content.roles)} roles, {len(content.dimensions)} dimensions, "
           f"{len(content.questions)} questions, {len(content.paths)} learning paths "
           f"(version {content.version}) in {directory}")
+    return 0
+
+
+def slack_manifest() -> int:
+    from bot.adapters.slack.manifest import manifest
+    from bot.core.commands import COMMANDS
+
+    sys.stdout.write(manifest(COMMANDS))
     return 0
 
 

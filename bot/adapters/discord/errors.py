@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import discord
 
 from bot.adapters.discord.render import text_message
-from bot.core.errors import APOLOGY, DomainError
+from bot.core.errors import user_text
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,7 @@ def describe(interaction: Interaction) -> str:
 
 
 async def report(interaction: Interaction, exc: BaseException) -> None:
-    if isinstance(exc, DomainError):
-        log.info("refused %s: %s", describe(interaction), type(exc).__name__)
-        await tell(interaction, exc.user_message)
-        return
-    log.error("unexpected error handling %s", describe(interaction), exc_info=exc)
-    await tell(interaction, APOLOGY)
+    await tell(interaction, user_text(exc, describe(interaction)))
 
 
 async def tell(interaction: Interaction, text: str) -> None:

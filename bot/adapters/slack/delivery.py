@@ -25,7 +25,7 @@ from bot.adapters.slack.render import fallback_text, to_blocks
 from bot.core.card_builders import notice
 from bot.core.cards import Card, Reply
 from bot.core.coalesce import Coalescer
-from bot.core.errors import APOLOGY, DomainError
+from bot.core.errors import DomainError, user_text
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -105,11 +105,8 @@ class Delivery:
         """DomainError -> its message privately; anything else -> logged, private apology."""
         try:
             yield
-        except DomainError as exc:
-            await self._quietly(origin, notice("", exc.user_message), what)
-        except Exception:
-            log.exception("slack: %s failed", what)
-            await self._quietly(origin, notice("", APOLOGY), what)
+        except Exception as exc:
+            await self._quietly(origin, notice("", user_text(exc, what)), what)
 
     async def _quietly(self, origin: Origin, card: Card, what: str) -> None:
         try:
