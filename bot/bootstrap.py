@@ -12,7 +12,12 @@ from bot.core.service import Service
 
 
 async def open_store(config: Config) -> Store:
-    """The configured database, opened and migrated."""
+    """The configured database, opened and migrated: PostgreSQL when PATHBOT_DB is a
+    postgresql:// DSN, else the SQLite file."""
+    if config.db_dsn:
+        from bot.storage.postgres import PostgresStore
+
+        return await PostgresStore.open(config.db_dsn, pool_size=config.db_pool)
     from bot.storage.sqlite import SqliteStore
 
     return await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)

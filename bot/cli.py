@@ -14,6 +14,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.core.content import check_content
 from bot.core.errors import ContentError
 from bot.logs import setup_logging
+from bot.storage.errors import StoreRefused, StoreUnavailable
 from bot.storage.migrate import MigrationError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
     except MigrationError as exc:
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 1
+    except StoreRefused as exc:  # a wrong DSN or login: a restart will not help
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:  # the database server does not answer: worth a retry
         print(f"pathbot: {exc}", file=sys.stderr)
         return 1
     except ConfigError as exc:  # e.g. a platform refused a token at start-up
@@ -102,7 +109,7 @@ async def db_migrate(config: Config) -> int:
     store = await open_store(config)
     await store.close()
     applied = ", ".join(f"{v:04d}" for v in store.applied_migrations) or "none pending"
-    print(f"ok: {config.db_path} is up to date (applied now: {applied})")
+    print(f"ok: {config.db_label()} is up to date (applied now: {applied})")
     return 0
 
 
