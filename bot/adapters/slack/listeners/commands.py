@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import observe
 from bot.adapters.slack.context import Origin, from_command
 from bot.adapters.slack.delivery import Delivery
 from bot.core.service import Service
@@ -66,9 +67,10 @@ def register(app: AsyncApp, service: Service, out: Delivery) -> None:
 def _listener(name: str, handle: Handler, out: Delivery) -> Listener:
     # bolt passes arguments by parameter name: keep `ack` and `body`.
     async def listener(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
         origin = from_command(body)
-        async with out.guard(origin, name):
-            await handle(origin, str(body.get("text") or "").strip() or None)
+        with observe.interaction("slack", "command", team=origin.place.scope, command=name):
+            await ack()
+            async with out.guard(origin, name):
+                await handle(origin, str(body.get("text") or "").strip() or None)
 
     return listener
