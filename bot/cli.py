@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
     default_level = "WARNING" if args.command == "console" else "INFO"
-    setup_logging(config.log_level or default_level, config.secrets())
+    setup_logging(config.log_level or default_level, config.secrets(), config.log_format)
     try:
         return _dispatch(args, config)
     except ContentError as exc:

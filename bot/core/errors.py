@@ -54,8 +54,9 @@ class ContentChanged(DomainError):
 class UnknownSession(DomainError):
     def __init__(self) -> None:
         super().__init__(
-            "That quiz no longer exists (its data may have been deleted with /forget). "
-            "Run /quiz to start again."
+            "That quiz no longer exists: it expired (unfinished quizzes are deleted after "
+            "a while) or was deleted with /forget. Press Start on the quiz card, or run "
+            "/quiz, to take it again."
         )
 
 

@@ -212,6 +212,15 @@ class PostgresStore:
                 deleted += int(status.rsplit(" ", 1)[-1])
         return Forgotten(deleted, card_ids)
 
+    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
+        """Answers go with their session (ON DELETE CASCADE). SKIP LOCKED: replicas pruning
+        at once take different rows, and a session an answer is writing is left alone."""
+        status = await self._pool.execute(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+            " WHERE status = 'active' AND updated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            touched_before, max(limit, 0))
+        return int(str(status).rsplit(" ", 1)[-1])
+
 
 if TYPE_CHECKING:
     from bot.core.ports import Store

@@ -273,6 +273,18 @@ class SqliteStore:
                 deleted += (await conn.execute(sql, rows.user_params(user))).rowcount
         return Forgotten(deleted, card_ids)
 
+    # -- upkeep --------------------------------------------------------------------------
+
+    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
+        """Answers go with their session (ON DELETE CASCADE); results only exist for
+        finished sessions, which are never selected."""
+        async with self._write() as conn:
+            deleted = await conn.execute(
+                "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+                " WHERE status = 'active' AND updated_at < ? LIMIT ?)",
+                (touched_before, max(limit, 0)))
+        return max(deleted.rowcount, 0)
+
     # -- transactions --------------------------------------------------------------------
 
     def _connection(self) -> aiosqlite.Connection:

@@ -11,7 +11,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack.context import from_command
+from bot import observe
+from bot.adapters.slack.context import Origin, from_command
 from bot.adapters.slack.delivery import Delivery
 from bot.core.commands import Audience, Command, Invocation, Visibility
 from bot.core.service import Service
@@ -28,19 +29,23 @@ def register(app: AsyncApp, service: Service, out: Delivery) -> None:
 def _listener(row: Command, service: Service, out: Delivery) -> Listener:
     # bolt passes arguments by parameter name: keep `ack` and `body`.
     async def listener(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
         origin = from_command(body)
-        async with out.guard(origin, f"/{row.name}"):
-            admin = row.audience is Audience.ADMINS and await out.is_admin(origin.user_id)
-            argument = str(body.get("text") or "").strip() or None
-            reply = await row.invoke(service, Invocation(origin.user, origin.place, argument,
-                                                         admin))
-            if reply.quiz_card_id is not None:
-                ts = await out.post(origin.channel_id, reply.card)
-                await service.attach_message(reply.quiz_card_id, origin.channel_id, ts)
-            elif row.visibility is Visibility.PUBLIC:
-                await out.in_channel(origin, reply.card)
-            else:
-                await out.reply(origin, reply)
+        with observe.interaction("slack", "command", team=origin.place.scope,
+                                 command=f"/{row.name}"):
+            await ack()
+            async with out.guard(origin, f"/{row.name}"):
+                await _run(row, service, out, origin, str(body.get("text") or "").strip())
 
     return listener
+
+
+async def _run(row: Command, service: Service, out: Delivery, origin: Origin, text: str) -> None:
+    admin = row.audience is Audience.ADMINS and await out.is_admin(origin.user_id)
+    reply = await row.invoke(service, Invocation(origin.user, origin.place, text or None, admin))
+    if reply.quiz_card_id is not None:
+        ts = await out.post(origin.channel_id, reply.card)
+        await service.attach_message(reply.quiz_card_id, origin.channel_id, ts)
+    elif row.visibility is Visibility.PUBLIC:
+        await out.in_channel(origin, reply.card)
+    else:
+        await out.reply(origin, reply)
