@@ -27,7 +27,9 @@ from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
 from bot.storage.batch import ReadGroup
+from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
+from bot.storage.postgres_paths import PostgresPaths
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
 
@@ -59,10 +61,11 @@ FORGET = (
     f"DELETE FROM results WHERE {USER}",
     f"DELETE FROM sessions WHERE {USER}",
     f"DELETE FROM dm_status WHERE {USER}",
+    *FORGET_PATHS,
 )
 
 
-class PostgresStore:
+class PostgresStore(PostgresPaths):
     """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
 
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:
