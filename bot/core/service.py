@@ -14,9 +14,10 @@ from dataclasses import replace
 from bot.core import actions
 from bot.core import card_builders as build
 from bot.core.actions import Press
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Reply, Section
 from bot.core.commands import COMMANDS, STATS_REFUSAL, Command, Invocation, Source
 from bot.core.commands import find as find_command
+from bot.core.companion import WEEK, Companion
 from bot.core.errors import (
     AlreadyAnswered,
     InvalidAction,
@@ -27,8 +28,8 @@ from bot.core.errors import (
     UnknownRole,
     UnknownSession,
 )
-from bot.core.learning_paths import advise
 from bot.core.models import Content, Place, UserRef
+from bot.core.path_cards import progress_line
 from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
@@ -37,14 +38,15 @@ log = logging.getLogger(__name__)
 
 
 
-class Service:
+class Service(Companion):
     def __init__(
         self, content: Content, store: Store, clock: Callable[[], float] = time.time,
-        commands: tuple[Command, ...] = COMMANDS,
+        commands: tuple[Command, ...] = COMMANDS, nudge_every: float = WEEK,
     ) -> None:
         self.content = content
         self.store = store
         self.clock = clock
+        self.nudge_every = nudge_every  # seconds between reminders (PATHBOT_NUDGE_EVERY)
         self.commands = commands  # the table every adapter registers (bot/core/commands.py)
 
     async def command(self, name: str, invocation: Invocation) -> Reply:
@@ -244,13 +246,16 @@ class Service:
         return session.content_version == self.content.version
 
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
-        if role_id not in self.content.role_index:
-            raise RoleRemoved()
-        card = build.path(self.content, advise(self.content, role_id, answers))
+        card = await self.path_card(user, role_id, answers)
+        note = await self.closed_note(user)
         if await self.store.dms_closed(user):
+            card = replace(card, sections=(Section(note), *card.sections)) if note else card
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
+        where = progress_line(self.content.path_for(role_id),
+                              await self.store.stages_done(user, role_id))
         name = self.content.role(role_id).name
-        return Reply(build.notice("Check your DMs", f"I sent you the {name} learning path."),
+        text = f"I sent you the {name} learning path ({where})."
+        return Reply(build.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
                      dm=card)
 
     async def dm_failed(self, user: UserRef, card: Card) -> Card:
