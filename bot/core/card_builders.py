@@ -119,11 +119,15 @@ def shared(content: Content, user_mention: str, res: QuizResult) -> Card:
                 footer="Take it yourself: /quiz", accent=top.color)
 
 
-def results(content: Content, items: list[QuizResult]) -> Card:
+def results(content: Content, items: list[QuizResult], progress: str = "") -> Card:
+    """`progress`: where the person is on the path of their latest result, if known."""
     if not items:
         return Card("Your results", (Section("No results yet. Take the quiz with /quiz."),))
     fields = tuple(_result_field(content, r) for r in items)
-    return Card("Your results", (Section("Newest first."),), fields,
+    sections: tuple[Section, ...] = (Section("Newest first."),)
+    if progress:
+        sections += (Section(progress, "Your learning path"),)
+    return Card("Your results", sections, fields,
                 footer=f"Current content version {content.version}")
 
 

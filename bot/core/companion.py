@@ -18,7 +18,7 @@ from bot.core.learning_paths import advise
 from bot.core.models import Content, LearningPath, UserRef
 from bot.core.path_cards import Progress
 from bot.core.ports import Store
-from bot.core.records import Nudge
+from bot.core.records import Nudge, QuizResult
 
 WEEK = 7 * 24 * 3600.0
 CLOSED_NOTE = ("Your reminders stopped: I couldn't DM you (your DMs are closed). Open them "
@@ -49,6 +49,17 @@ class Companion:
             return ""
         await self.store.clear_nudge(user)
         return CLOSED_NOTE
+
+    async def progress_text(self, user: UserRef, results: list[QuizResult]) -> str:
+        """Where the person is on the path of their latest result (for /results)."""
+        if not results or results[0].top_role not in self.content.role_index:
+            return ""
+        role = self.content.role(results[0].top_role)
+        path = self.content.path_for(role.id)
+        done = await self.store.stages_done(user, role.id)
+        counted = sum(1 for s in path.stages if s.id in done)
+        return (f"{role.emoji} {role.name}: {path_cards.progress_line(path, done)}\n"
+                f"{path_cards.progress_bar(counted, len(path.stages))} · /path shows it")
 
     # -- the path's buttons (actions.VERBS) ---------------------------------------------
     async def on_stage(self, press: Press, *, done: bool) -> Reply:

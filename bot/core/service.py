@@ -226,7 +226,8 @@ class Service(Companion):
 
     # -- personal commands ------------------------------------------------------------------
     async def results(self, user: UserRef) -> Card:
-        return build.results(self.content, await self.store.list_results(user))
+        items = await self.store.list_results(user)
+        return build.results(self.content, items, await self.progress_text(user, items))
 
     async def path(self, user: UserRef, role: str | None = None) -> Reply:
         """The learning path for the role named, else for the latest result, as a DM."""
