@@ -14,6 +14,7 @@ from dataclasses import replace
 from bot.core import actions
 from bot.core import card_builders as build
 from bot.core.cards import Card, Reply
+from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
     InvalidAction,
@@ -221,13 +222,14 @@ class Service:
         return Reply(build.notice("Check your DMs", f"I sent you the {name} learning path."),
                      dm=card)
 
-    async def dm_failed(self, user: UserRef, card: Card) -> Card:
-        """Remember that DMs are closed (no retry next time) and give the card back, noted."""
-        await self.store.set_dms_closed(user, self.clock())
-        return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
-
-    def dm_unavailable(self, card: Card) -> Card:
-        """The card back, noted, when a DM failed for a passing reason (try again next time)."""
+    async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
+        """What to show privately after trying to DM `card`: None when it was sent; else the
+        card itself, noted. CLOSED is remembered (no DM is tried next time)."""
+        if outcome is DmOutcome.SENT:
+            return None
+        if outcome is DmOutcome.CLOSED:
+            await self.store.set_dms_closed(user, self.clock())
+            return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
         return _with_note(card, "I couldn't DM you just now, so here it is.")
 
     def forget_prompt(self) -> Card:

@@ -11,6 +11,7 @@ from bot.bundled import bundled_dir
 from bot.core import actions
 from bot.core.cards import Card
 from bot.core.content import load_content
+from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
     ContentChanged,
@@ -218,7 +219,8 @@ async def test_path_by_role_latest_result_and_closed_dms(service: Service) -> No
     await finish(service, pick=0)
     latest = await service.path(ALICE)
     assert latest.dm is not None
-    fallback = await service.dm_failed(ALICE, latest.dm)
+    fallback = await service.after_dm(ALICE, latest.dm, DmOutcome.CLOSED)
+    assert fallback is not None
     assert "DMs are closed" in fallback.footer
     again = await service.path(ALICE)
     assert again.dm is None and "DMs are closed" in again.card.footer  # remembered, no retry
