@@ -105,7 +105,7 @@ class Service:
         """Handle any pathbot button. `mention` is how to name the user in a shared card."""
         action = actions.parse(action_id)
         if action.verb == "start":
-            return Reply(await self._start(user, action.ref))
+            return Reply(await self._start(user, action.ref, place))
         if action.verb == "forget":
             gone = await self.store.forget(user)
             log.info("forget: deleted %d rows for a %s user", gone.rows, user.platform)
@@ -122,9 +122,11 @@ class Service:
             return await self._back(user, session, action.question)
         return await self._after_result(user, session, action.verb, mention)
 
-    async def _start(self, user: UserRef, card_id: str) -> Card:
+    async def _start(self, user: UserRef, card_id: str, place: Place) -> Card:
         card = await self.store.get_quiz_card(card_id)
-        if card is None:
+        # A card counts in its own server/workspace only: a Start from elsewhere (a copied
+        # button id) is refused like any button that is not valid here.
+        if card is None or (card.platform, card.scope) != (place.platform, place.scope):
             raise InvalidAction()
         active = await self.store.find_active_session(user, card_id)
         if active and active.content_version == self.content.version:

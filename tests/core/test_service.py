@@ -270,3 +270,12 @@ def test_tally_shares_always_sum_to_100(content: Content) -> None:
     shares = [int(f.value.split(" · ")[1].rstrip("%")) for f in card.fields]
     assert shares == [67, 33]
     assert [f.value for f in build.stats(content, {}).fields] == ["0 · 0%", "0 · 0%"]
+
+
+@pytest.mark.parametrize("elsewhere", [Place("discord", "guild2", "chan1"),
+                                       Place("slack", "guild1", "chan1")])
+async def test_a_card_starts_only_in_its_own_server(service: Service, elsewhere: Place) -> None:
+    card_id, _ = await service.open_quiz(PLACE)
+    with pytest.raises(InvalidAction):
+        await service.press(ALICE, actions.build("start", card_id), elsewhere)
+    await service.press(ALICE, actions.build("start", card_id), PLACE)  # at home it works

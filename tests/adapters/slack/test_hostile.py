@@ -15,11 +15,13 @@ import aiohttp
 import pytest
 
 from bot.core.models import UserRef
-from tests.adapters.slack.harness import ALICE, SlackHarness, make_config, text_of
+from tests.adapters.slack.harness import ALICE, SlackHarness, button, make_config, text_of
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import (
     block_actions_body,
+    block_actions_payload,
+    payload_body,
     post_body,
     post_signed,
     sign,
@@ -143,3 +145,17 @@ async def test_auth_test_error_page_at_start_up_starts_and_acks_at_once(
         assert len(fake.calls("auth.test")) == 2  # start-up, one background retry
     finally:
         await harness.stop()
+
+
+async def test_a_card_from_another_workspace_cannot_be_started(bot: SlackHarness) -> None:
+    message = await bot.open_quiz()
+    start = button(message, "pb:start:")
+    url = bot.fake.new_response_url()
+    body = payload_body(block_actions_payload(start, response_url=url, user_id="U0MALLORY",
+                                              team_id="T2OTHER"))
+    assert await bot.post(body) == (200, "")
+    answer = await bot.fake.wait_for_response_url(url)
+    assert "not valid" in text_of(answer.payload)
+    assert await bot.service.store.stats("slack", "T2OTHER") == {}
+    mallory = UserRef("slack", "T2OTHER", "U0MALLORY")
+    assert await bot.service.store.find_active_session(mallory, start.split(":")[-1]) is None
