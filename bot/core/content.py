@@ -72,7 +72,8 @@ def check_content(directory: Path) -> tuple[Content | None, list[str]]:
     origins = Origins()
     top = _gather(reader, files, origins)
     builder = _Builder(reader, origins)
-    content = builder.content(top, files, content_version(files))
+    version = "" if reader.problems else content_version(files)  # not over a huge file
+    content = builder.content(top, files, version)
     check_semantics(reader, content, origins)  # also after structural problems: one pass
     return (None if reader.problems else content), reader.problems
 

@@ -18,6 +18,7 @@ from bot.core.cards import Card, Reply, Section
 from bot.core.commands import COMMANDS, STATS_REFUSAL, Command, Invocation, Source
 from bot.core.commands import find as find_command
 from bot.core.companion import WEEK, Companion
+from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
     InvalidAction,
@@ -118,7 +119,7 @@ class Service(Companion):
 
     # -- what each button does (the table is actions.VERBS) -----------------------------
     async def on_start(self, press: Press) -> Reply:
-        return Reply(await self._start(press.user, press.action.ref))
+        return Reply(await self._start(press.user, press.action.ref, press.place))
 
     async def on_answer(self, press: Press) -> Reply:
         session = await self._session(press.action.ref)
@@ -162,9 +163,11 @@ class Service(Companion):
             raise UnknownSession()
         return session
 
-    async def _start(self, user: UserRef, card_id: str) -> Card:
+    async def _start(self, user: UserRef, card_id: str, place: Place) -> Card:
         card = await self.store.get_quiz_card(card_id)
-        if card is None:
+        # A card counts in its own server/workspace only: a Start from elsewhere (a copied
+        # button id) is refused like any button that is not valid here.
+        if card is None or (card.platform, card.scope) != (place.platform, place.scope):
             raise InvalidAction()
         active = await self.store.find_active_session(user, card_id)
         if active and active.content_version == self.content.version:
@@ -259,13 +262,14 @@ class Service(Companion):
         return Reply(build.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
                      dm=card)
 
-    async def dm_failed(self, user: UserRef, card: Card) -> Card:
-        """Remember that DMs are closed (no retry next time) and give the card back, noted."""
-        await self.store.set_dms_closed(user, self.clock())
-        return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
-
-    def dm_unavailable(self, card: Card) -> Card:
-        """The card back, noted, when a DM failed for a passing reason (try again next time)."""
+    async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
+        """What to show privately after trying to DM `card`: None when it was sent; else the
+        card itself, noted. CLOSED is remembered (no DM is tried next time)."""
+        if outcome is DmOutcome.SENT:
+            return None
+        if outcome is DmOutcome.CLOSED:
+            await self.store.set_dms_closed(user, self.clock())
+            return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
         return _with_note(card, "I couldn't DM you just now, so here it is.")
 
     def forget_prompt(self) -> Card:
