@@ -139,6 +139,18 @@ class Direct:
         return reply.card if fallback is None else fallback
 
     @staticmethod
+    async def to_user(client: discord.Client, user_id: str, card: Card) -> DmOutcome:
+        """DM someone who is not in front of us (a reminder): by their user id."""
+        try:
+            channel = await client.create_dm(discord.Object(int(user_id)))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("could not open a DM channel (%s): trying again later",
+                        type(exc).__name__)
+            metrics.dm("discord", DmOutcome.TRANSIENT.value)
+            return DmOutcome.TRANSIENT
+        return await Direct.send(channel, card)
+
+    @staticmethod
     async def send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
         """DM `card` (counted in pathbot_dm_total): a user, a member or a DM channel."""
         outcome = await Direct._send(person, card)

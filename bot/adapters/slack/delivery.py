@@ -150,13 +150,17 @@ class Delivery:
             return NETWORK_ERROR  # logged by the caller, with the fallback it takes
         return ""
 
-    async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
-        error = await self.dm(origin.user_id, dm)
+    async def dm_outcome(self, user_id: str, card: Card) -> DmOutcome:
+        """Send `card` by DM; what became of it (counted in pathbot_dm_total)."""
+        error = await self.dm(user_id, card)
         outcome = dm_outcome(error) if error else DmOutcome.SENT
         metrics.dm(PLATFORM, outcome.value)
         if error:
-            log.info("slack: DM failed (%s, %s); answering in the channel instead",
-                     error, outcome.value)
+            log.info("slack: DM failed (%s, %s)", error, outcome.value)
+        return outcome
+
+    async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
+        outcome = await self.dm_outcome(origin.user_id, dm)  # a failure is logged there
         fallback = await self.service.after_dm(origin.user, dm, outcome)
         return card if fallback is None else fallback
 
