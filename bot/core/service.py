@@ -252,8 +252,9 @@ class Service(Companion):
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
         card = await self.path_card(user, role_id, answers)
         note = await self.closed_note(user)
+        if note:  # on the card too: it is what the person sees if the DM fails again
+            card = replace(card, sections=(Section(note), *card.sections))
         if await self.store.dms_closed(user):
-            card = replace(card, sections=(Section(note), *card.sections)) if note else card
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
         where = progress_line(self.content.path_for(role_id),
                               await self.store.stages_done(user, role_id))
