@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.models import Content
+from bot.core.quiz import percentages
 
 if TYPE_CHECKING:  # for the annotations only: matplotlib is imported when a chart is drawn
     from matplotlib.axes import Axes
@@ -119,6 +120,7 @@ def draw(data: ChartData) -> bytes:
 # -- the panels -----------------------------------------------------------------------------
 NEUTRAL = "#5B6B8C"
 INK = "#222222"
+MUTED = "#666666"
 
 
 def _tidy(ax: Axes, title: str) -> None:
@@ -135,8 +137,9 @@ def _results_panel(ax: Axes, data: ChartData) -> None:
     names = [r.name for r in data.roles][::-1]  # first role on top
     people = [r.people for r in data.roles][::-1]
     bars = ax.barh(names, people, color=[r.color for r in data.roles][::-1], height=0.6)
-    total = data.people or 1
-    ax.bar_label(bars, [f" {n} ({round(100 * n / total)}%)" for n in people], fontsize=10)
+    shares = percentages(people)  # as the text table rounds them: they sum to 100
+    ax.bar_label(bars, [f" {n} ({share}%)" for n, share in zip(people, shares, strict=True)],
+                 fontsize=10)
     ax.set_xlim(0, max([*people, 1]) * 1.3)
     _tidy(ax, "Latest result per person")
     ax.yaxis.set_major_locator(_fixed(len(names)))
@@ -158,6 +161,9 @@ def _weeks_panel(ax: Axes, data: ChartData) -> None:
     _tidy(ax, f"Quizzes finished per week (last {len(labels)} weeks)")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
     ax.set_xlabel("week starting (Monday, UTC)", fontsize=10)
+    if not any(counts):
+        ax.text(0.5, 0.5, f"None in these {len(labels)} weeks.", ha="center", va="center",
+                fontsize=11, color=MUTED, transform=ax.transAxes)
 
 
 def _progress_panel(ax: Axes, data: ChartData) -> None:
@@ -165,7 +171,7 @@ def _progress_panel(ax: Axes, data: ChartData) -> None:
     longest = max((r.stages for r in data.roles), default=0)
     if not any(any(r.progress) for r in data.roles) or not longest:
         ax.text(0.5, 0.5, "Nobody has ticked a learning-path stage yet.", ha="center",
-                va="center", fontsize=12, color="#666666", transform=ax.transAxes)
+                va="center", fontsize=12, color=MUTED, transform=ax.transAxes)
         ax.set_axis_off()
         return
     width = 0.8 / len(data.roles)
