@@ -17,8 +17,10 @@ from typing import TextIO
 
 from bot.core.cards import Button, Card, Image, Reply
 from bot.core.commands import Invocation
+from bot.core.dm import DmOutcome
 from bot.core.errors import user_text
 from bot.core.models import Place, UserRef
+from bot.core.reminders import Reminders
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,11 @@ class Console:
             return
         await self._deliver(reply)
 
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        """A reminder: the console's DMs are printed in place."""
+        self.show(card, "(a reminder, sent to you by direct message)")
+        return DmOutcome.SENT
+
     async def _press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
             self.out.write(f"! Choose a number from 1 to {len(self.buttons)}.\n\n"
@@ -118,11 +125,11 @@ class Console:
             self.out.write(f"{reply.notice}\n")
         if reply.public:
             self.show(reply.public, "(posted in the channel)")
-        if reply.dm:
-            self.show(reply.dm, "(sent to you by direct message)")
         self.show(reply.card)
         if reply.image is not None:
             self.save(reply.image)
+        if reply.dm:  # last: its buttons (the path's Done…) are the ones numbered
+            self.show(reply.dm, "(sent to you by direct message)")
         for card_id in reply.refresh_cards:
             found = await self.service.quiz_card(card_id)
             if found:
@@ -138,9 +145,11 @@ def _login_name() -> str:
 
 async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     console = Console(service, out)
+    reminders = Reminders(service, {PLACE.platform: console.send_dm})
     interactive = stdin.isatty()
     out.write("pathbot console — type /help for commands, /quit to leave.\n\n")
     while True:
+        await reminders.tick()  # due reminders are printed before the next prompt
         if interactive:
             out.write("pathbot> ")
             out.flush()
