@@ -10,6 +10,7 @@ pyplot state), so several charts may be drawn at once.
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ ALT_LIMIT = 1000  # Slack's alt_txt limit (Discord allows 1024)
 FILENAME = "pathbot-stats.png"
 SIZE_INCHES = (10.0, 7.5)
 DPI = 100  # 1000 x 750 pixels: sharp on a phone, ~60 KB
+_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,14 @@ def alt_text(data: ChartData) -> str:
 
 
 def draw(data: ChartData) -> bytes:
-    """The chart as PNG bytes (blocking: call it in a thread)."""
+    """The chart as PNG bytes (blocking: call it in a thread). One at a time per process:
+    drawing is mostly Python holding the GIL, so two at once would only take turns and
+    slow the event loop twice as much."""
+    with _DRAWING:
+        return _draw(data)
+
+
+def _draw(data: ChartData) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -3,6 +3,7 @@ a real store."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -100,3 +101,25 @@ async def test_no_results_here_gives_a_friendly_text_and_no_image(service: Servi
         "/stats", Invocation(ALICE, elsewhere, None, is_admin=True))
     assert reply.image is None
     assert reply.card.sections[0].text == NO_RESULTS
+
+
+async def test_admins_asking_at_once_each_get_their_chart(service: Service) -> None:
+    await finish(service, ALICE, pick=0)
+    other = Place("discord", "guild2", "c")
+    await finish_in(service, ALICE, other)
+    await finish_in(service, BOB, other)
+    here, there = await asyncio.gather(service.stats_reply(PLACE, True),
+                                       service.stats_reply(other, True))
+    assert here.image is not None and there.image is not None
+    assert here.image.data != there.image.data  # one person here, two there
+    assert_chart(here.image.data, service.content, every_role=False)
+    assert_chart(there.image.data, service.content, every_role=False)
+
+
+async def finish_in(service: Service, user: UserRef, place: Place) -> None:
+    from bot.core import actions
+
+    card_id, _ = await service.open_quiz(place)
+    card = (await service.press(user, actions.build("start", card_id), place)).card
+    for _ in service.content.questions:
+        card = (await service.press(user, card.buttons[0][0].action_id, place)).card
