@@ -6,14 +6,16 @@ Measures, each in this process: the first chart (imports matplotlib and loads it
 what the first /stats after start-up pays), then `--charts` more charts of a busy
 workspace (the three panels, both roles, 8 weeks), and as the baseline the same number of
 blank figures of the same size saved as PNG (what any matplotlib picture costs here). It
-prints the median and worst per chart, and the ratio chart / blank. The drawing runs in a
-thread in pathbot (asyncio.to_thread), so this time is latency for the admin, never a
-stalled event loop.
+prints the median and worst per chart, and the ratio chart / blank. Then, since pathbot
+draws in a thread (asyncio.to_thread), how much the event loop is held up meanwhile (the
+drawing thread and the loop share the GIL): the gap between 1 ms sleeps while charts are
+drawn, against the same loop idle.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import statistics
 import time
@@ -53,6 +55,32 @@ def timed(work: object, runs: int) -> list[float]:
     return times
 
 
+async def loop_gaps(draw: bool, runs: int) -> tuple[float, float]:
+    """The event loop's p50 and worst gap between 1 ms sleeps while `runs` charts are drawn
+    in a thread (as pathbot does), or, for the baseline, while the loop idles as long."""
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    task = asyncio.create_task(ticker())
+    data = busy_workspace()
+    for _ in range(runs):
+        if draw:
+            await asyncio.to_thread(stats_chart.draw, data)
+        else:
+            await asyncio.sleep(0.3)
+    done.set()
+    await task
+    return statistics.median(gaps) * 1000, max(gaps) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--charts", type=int, default=10)
@@ -68,6 +96,10 @@ def main() -> None:
     print(f"chart: median {chart_ms:.0f} ms, worst {max(charts) * 1000:.0f} ms ({runs} runs)")
     print(f"blank figure (baseline): median {blank_ms:.0f} ms, worst {max(blanks) * 1000:.0f} ms")
     print(f"ratio chart / blank: {chart_ms / blank_ms:.1f}")
+    idle, busy = asyncio.run(loop_gaps(False, 3)), asyncio.run(loop_gaps(True, 3))
+    print(f"event loop gap between 1 ms sleeps: idle p50 {idle[0]:.1f} ms / worst "
+          f"{idle[1]:.1f} ms; while charts draw in a thread p50 {busy[0]:.1f} ms / worst "
+          f"{busy[1]:.1f} ms")
 
 
 if __name__ == "__main__":
