@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
-from bot.core.cards import Button, Card, Reply
+from bot.core.cards import Button, Card, Image, Reply
 from bot.core.commands import Invocation
 from bot.core.dm import DmOutcome
 from bot.core.errors import user_text
@@ -43,11 +46,27 @@ def render_text(card: Card, numbered_from: int = 1) -> str:
 
 
 class Console:
-    def __init__(self, service: Service, out: TextIO, user_id: str | None = None) -> None:
+    def __init__(self, service: Service, out: TextIO, user_id: str | None = None,
+                 files_dir: Path | None = None) -> None:
         self.service = service
         self.out = out
         self.user = UserRef("console", "", user_id or _login_name())
         self.buttons: tuple[Button, ...] = ()
+        self.files_dir = files_dir  # where pictures go (the /stats chart); None: temp dir
+
+    def save(self, image: Image) -> None:
+        """Write a reply's picture to a new file and print its path (a terminal shows none)."""
+        stem, _, suffix = image.filename.rpartition(".")
+        try:
+            handle, name = tempfile.mkstemp(prefix=f"{stem}-", suffix=f".{suffix}",
+                                            dir=self.files_dir)
+            with os.fdopen(handle, "wb") as file:
+                file.write(image.data)
+        except OSError as exc:
+            self.out.write(f"! Could not save the chart ({exc.strerror}); the table above "
+                           "has the same numbers.\n\n")
+            return
+        self.out.write(f"(chart saved to {Path(name).resolve()})\n\n")
 
     def show(self, card: Card, prefix: str = "") -> None:
         if prefix:
@@ -107,6 +126,8 @@ class Console:
         if reply.public:
             self.show(reply.public, "(posted in the channel)")
         self.show(reply.card)
+        if reply.image is not None:
+            self.save(reply.image)
         if reply.dm:  # last: its buttons (the path's Done…) are the ones numbered
             self.show(reply.dm, "(sent to you by direct message)")
         for card_id in reply.refresh_cards:
