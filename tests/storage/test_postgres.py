@@ -115,13 +115,14 @@ async def test_the_store_recovers_when_its_connections_are_killed(pg_dsn: str) -
         assert await store.record_answer("s1", 0, 1, 1.0)
         await raw(pg_dsn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        outcomes = []
+        outcomes: list[bool] = []
         for _ in range(3):  # a call may meet a dead connection once; then the pool reconnects
             try:
                 outcomes.append(await store.record_answer("s1", 1, 2, 2.0))
                 break
-            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+            except Exception:  # what asyncpg raises depends on when it saw the socket close
                 outcomes.append(False)
+                await asyncio.sleep(0.1)
         assert outcomes[-1] is True
         session = await store.get_session("s1")
         assert session is not None and session.answers == (1, 2)
