@@ -5,6 +5,7 @@ Nothing else names a storage engine: the CLI and the runner get their store from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.config import Config
@@ -28,10 +29,14 @@ async def open_store(config: Config) -> Store:
     return await SqliteStore.open(config.db_path, synchronous=config.db_synchronous)
 
 
-async def build_service(config: Config) -> Service:
-    """Validated content and a migrated store; raises ContentError before opening the DB."""
+async def build_service(
+    config: Config, wrap: Callable[[Store], Store] | None = None
+) -> Service:
+    """Validated content and a migrated store (passed through `wrap`, say to meter it);
+    raises ContentError before opening the DB."""
     content = load_content(config.content_dir)
-    return Service(content, await open_store(config))
+    store = await open_store(config)
+    return Service(content, wrap(store) if wrap else store)
 
 
 async def open_copy_side(config: Config, *, must_exist: bool = False) -> Side:

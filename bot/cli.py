@@ -35,6 +35,9 @@ def parser() -> argparse.ArgumentParser:
     copy = db.add_parser("copy", help="copy every row from SRC into the empty DST")
     copy.add_argument("src", help="a file path, sqlite:///abs/path or postgresql://…")
     copy.add_argument("dst", help="the same forms; must hold no data yet")
+    slack = sub.add_parser("slack", help="Slack tools").add_subparsers(dest="action",
+                                                                     required=True)
+    slack.add_parser("manifest", help="print the Slack app manifest (slack/manifest.yml)")
     return p
 
 
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
     default_level = "WARNING" if args.command == "console" else "INFO"
-    setup_logging(config.log_level or default_level, config.secrets())
+    setup_logging(config.log_level or default_level, config.secrets(), config.log_format)
     try:
         return _dispatch(args, config)
     except ContentError as exc:
@@ -77,6 +80,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return content_check(args.dir or config.content_dir)
     if args.command == "db" and args.action == "copy":
         return asyncio.run(db_copy(config, args.src, args.dst))
+    if args.command == "slack":
+        return slack_manifest()
     if args.command == "db":
         return asyncio.run(db_migrate(config))
     if args.command == "console":
@@ -95,6 +100,14 @@ def content_check(directory: Path) -> int:
     print(f"ok: {len(content.roles)} roles, {len(content.dimensions)} dimensions, "
           f"{len(content.questions)} questions, {len(content.paths)} learning paths "
           f"(version {content.version}) in {directory}")
+    return 0
+
+
+def slack_manifest() -> int:
+    from bot.adapters.slack.manifest import manifest
+    from bot.core.commands import COMMANDS
+
+    sys.stdout.write(manifest(COMMANDS))
     return 0
 
 

@@ -40,6 +40,10 @@ class Config:
     slack_admins: tuple[str, ...] = ()
     http_host: str = "127.0.0.1"
     http_port: int = 3000
+    log_format: str = "text"  # or json: one JSON object per line
+    shutdown_grace: float = 10.0  # seconds `pathbot run` lets work finish on SIGTERM
+    session_ttl_days: float = 30.0  # unfinished quiz sessions untouched this long are pruned
+    metrics: bool = True  # GET /metrics and recording them (PATHBOT_METRICS=0: off)
 
     def secrets(self) -> tuple[str, ...]:
         """Every token set, for the log filter that masks them."""
@@ -138,6 +142,12 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
         slack_admins=tuple(x for x in get("PATHBOT_SLACK_ADMINS").replace(",", " ").split()),
         http_host=get("PATHBOT_HTTP_HOST", "127.0.0.1"),
         http_port=_int(get("PATHBOT_HTTP_PORT", "3000"), "PATHBOT_HTTP_PORT"),
+        log_format=_choice(get("PATHBOT_LOG_FORMAT", "text").lower(), "PATHBOT_LOG_FORMAT",
+                           ("text", "json")),
+        shutdown_grace=_positive(get("PATHBOT_SHUTDOWN_GRACE", "10"), "PATHBOT_SHUTDOWN_GRACE"),
+        session_ttl_days=_positive(get("PATHBOT_SESSION_TTL_DAYS", "30"),
+                                   "PATHBOT_SESSION_TTL_DAYS"),
+        metrics=_choice(get("PATHBOT_METRICS", "1"), "PATHBOT_METRICS", ("0", "1")) == "1",
     )
 
 
@@ -148,6 +158,17 @@ def _int(value: str, name: str, low: int | None = None) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
     if low is not None and number < low:
         raise ConfigError(f"{name} must be at least {low}, got {number}")
+    return number
+
+
+def _positive(value: str, name: str) -> float:
+    """A number of seconds or days above zero (fractions allowed)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number < float("inf"):
+        raise ConfigError(f"{name} must be a number above 0, got {value!r}")
     return number
 
 

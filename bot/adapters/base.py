@@ -6,6 +6,8 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.metrics import Link
+
 
 class StartError(Exception):
     """The platform could not be reached at start-up (not a wrong setting: try again)."""
@@ -16,6 +18,9 @@ class Adapter(Protocol):
 
     def routes(self) -> list[web.AbstractRouteDef]:
         """Routes to serve on the shared HTTP listener (empty if none)."""
+
+    def links(self) -> list[Link]:
+        """The state of each connection to the platform, now (/readyz, pathbot_up)."""
 
     async def start(self) -> None:
         """Connect and begin handling events; return once started (not when done)."""

@@ -10,11 +10,11 @@ import asyncio
 import getpass
 import logging
 import sys
-from collections.abc import Callable
 from typing import TextIO
 
 from bot.core.cards import Button, Card, Reply
-from bot.core.errors import APOLOGY, DomainError
+from bot.core.commands import Invocation
+from bot.core.errors import user_text
 from bot.core.models import Place, UserRef
 from bot.core.service import Service
 
@@ -46,7 +46,6 @@ class Console:
         self.out = out
         self.user = UserRef("console", "", user_id or _login_name())
         self.buttons: tuple[Button, ...] = ()
-        self.commands: dict[str, Callable[[str], object]] = {}
 
     def show(self, card: Card, prefix: str = "") -> None:
         if prefix:
@@ -64,11 +63,9 @@ class Console:
             return False
         try:
             await self._dispatch(line)
-        except DomainError as exc:
-            self.out.write(f"! {exc.user_message.replace('**', '')}\n\n")
-        except Exception:
-            log.exception("console: unexpected error handling %r", line)
-            self.out.write(f"! {APOLOGY}\n\n")
+        except Exception as exc:
+            text = user_text(exc, line.partition(" ")[0] if line.startswith("/") else "a choice")
+            self.out.write(f"! {text.replace('**', '')}\n\n")
         return True
 
     async def _dispatch(self, line: str) -> None:
@@ -76,26 +73,16 @@ class Console:
             await self._press(int(line))
             return
         name, _, rest = line.partition(" ")
-        arg = rest.strip() or None
-        svc = self.service
-        if name == "/compare":
-            self.show(svc.compare(arg))
-        elif name == "/role":
-            self.show(svc.role(arg))
-        elif name == "/quiz":
-            card_id, card = await svc.open_quiz(PLACE)
-            await svc.attach_message(card_id, PLACE.channel_id, "console")
-            self.show(card, "(posted in the channel)")
-        elif name == "/results":
-            self.show(await svc.results(self.user))
-        elif name == "/path":
-            await self._deliver(await svc.path(self.user, arg))
-        elif name == "/forget":
-            self.show(svc.forget_prompt())
-        elif name == "/stats":
-            self.show(await svc.stats(PLACE, is_admin=True))
-        else:
-            self.show(svc.help(), "" if name == "/help" else f"Unknown command {name!r}.")
+        invocation = Invocation(self.user, PLACE, rest.strip() or None, is_admin=True)
+        if name == "/help":
+            self.show(self.service.help())
+            return
+        reply = await self.service.command(name, invocation)
+        if reply.quiz_card_id is not None:
+            await self.service.attach_message(reply.quiz_card_id, PLACE.channel_id, "console")
+            self.show(reply.card, "(posted in the channel)")
+            return
+        await self._deliver(reply)
 
     async def _press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
@@ -108,6 +95,8 @@ class Console:
         await self._deliver(reply)
 
     async def _deliver(self, reply: Reply) -> None:
+        if reply.notice:
+            self.out.write(f"{reply.notice}\n")
         if reply.public:
             self.show(reply.public, "(posted in the channel)")
         if reply.dm:

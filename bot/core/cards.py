@@ -53,10 +53,15 @@ class Reply:
     - `card`: shown privately to the person (replaces their private quiz message);
     - `public`: posted in the channel (a shared result);
     - `dm`: sent by direct message (a learning path); see Service.dm_failed;
-    - `refresh_cards`: the ids of in-channel quiz cards whose tally changed.
+    - `refresh_cards`: the ids of in-channel quiz cards whose tally changed;
+    - `quiz_card_id`: `card` is this new in-channel quiz card: post it as a channel message
+      and tell the service where it landed (Service.attach_message), for the tally edits;
+    - `notice`: a line to show before the card (say, why /help is shown).
     """
 
     card: Card
     public: Card | None = None
     dm: Card | None = None
     refresh_cards: tuple[str, ...] = ()
+    quiz_card_id: str | None = None
+    notice: str = ""

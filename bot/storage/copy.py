@@ -30,8 +30,11 @@ from bot.storage.postgres_migrate import Conn
 log = logging.getLogger(__name__)
 
 # Parents before children (foreign keys), with the key that orders the rows.
+# Every table but schema_migrations (tests/storage/test_copy.py checks none is missing).
 TABLES = (("quiz_cards", "id"), ("sessions", "id"), ("answers", "session_id, question"),
-          ("results", "id"), ("dm_status", "platform, workspace, user_id"))
+          ("results", "id"), ("dm_status", "platform, workspace, user_id"),
+          ("path_progress", "platform, workspace, user_id, role, stage"),
+          ("nudges", "platform, workspace, user_id"))
 
 Rows = list[tuple[Any, ...]]
 

@@ -27,7 +27,9 @@ from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
 from bot.storage.batch import ReadGroup
+from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
+from bot.storage.postgres_paths import PostgresPaths
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
 
@@ -59,10 +61,11 @@ FORGET = (
     f"DELETE FROM results WHERE {USER}",
     f"DELETE FROM sessions WHERE {USER}",
     f"DELETE FROM dm_status WHERE {USER}",
+    *FORGET_PATHS,
 )
 
 
-class PostgresStore:
+class PostgresStore(PostgresPaths):
     """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
 
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:
@@ -211,6 +214,15 @@ class PostgresStore:
                 status = await conn.execute(query, *rows.args(names, params))
                 deleted += int(status.rsplit(" ", 1)[-1])
         return Forgotten(deleted, card_ids)
+
+    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
+        """Answers go with their session (ON DELETE CASCADE). SKIP LOCKED: replicas pruning
+        at once take different rows, and a session an answer is writing is left alone."""
+        status = await self._pool.execute(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+            " WHERE status = 'active' AND updated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            touched_before, max(limit, 0))
+        return int(str(status).rsplit(" ", 1)[-1])
 
 
 if TYPE_CHECKING:

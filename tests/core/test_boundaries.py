@@ -34,3 +34,17 @@ def test_importing_the_core_loads_no_platform_library() -> None:
             "('discord','slack_bolt','slack_sdk','aiosqlite','asyncpg')];print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+ADAPTERS = CORE.parent / "adapters"
+
+
+def test_adapters_import_the_core_never_each_other_or_storage() -> None:
+    for file in ADAPTERS.rglob("*.py"):
+        own = file.relative_to(ADAPTERS).parts[0].removesuffix(".py")
+        for name in imported_modules(file):
+            assert not name.startswith(("bot.storage", "bot.bootstrap", "aiosqlite", "asyncpg")), (
+                f"{file.name} imports {name}")
+            if name.startswith("bot.adapters."):
+                other = name.split(".")[2]
+                assert other in {own, "base"}, f"{file} imports another adapter: {name}"

@@ -9,6 +9,7 @@ from bot.core import actions
 from bot.core.cards import Card
 from bot.core.models import Content, Place, UserRef
 from bot.core.service import Service
+from bot.storage.copy import TABLES as COPIED
 from tests.cli.test_cli import pathbot
 from tests.core.test_service import finish, start
 from tests.db import open_db, raw
@@ -16,7 +17,7 @@ from tests.db import open_db, raw
 PLACE = Place("discord", "guild1", "chan1")
 ALICE = UserRef("discord", "", "alice")
 BOB = UserRef("discord", "", "bob")
-TABLES = ("quiz_cards", "sessions", "answers", "results", "dm_status")
+TABLES = tuple(name for name, _ in COPIED)
 
 
 async def fill(url: str, content: Content) -> tuple[str, Card]:
@@ -102,3 +103,11 @@ async def test_copy_into_a_database_with_data_is_refused(
     missing = pathbot(["db", "copy", str(tmp_path / "nope.sqlite3"), pg_dsn], tmp_path)
     assert missing.returncode == 1 and "does not exist" in missing.stderr
     assert not (tmp_path / "nope.sqlite3").exists()
+
+
+async def test_every_table_is_copied(tmp_path: Path) -> None:
+    url = str(tmp_path / "db.sqlite3")
+    await (await open_db(url)).close()
+    found = await raw(url, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                           " AND name <> 'schema_migrations'")
+    assert sorted(n for (n,) in found) == sorted(TABLES)

@@ -43,7 +43,7 @@ async def test_open_creates_folder_and_sets_pragmas(store: SqliteStore, db_path:
     assert await store.pragmas() == {
         "journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "busy_timeout": 5000,
     }
-    assert store.applied_migrations == (1, 2, 3)
+    assert store.applied_migrations == (1, 2, 3, 4)
     assert raw_rows(db_path, "PRAGMA journal_mode") == [("wal",)]  # persistent, in the file
 
 
@@ -51,7 +51,7 @@ async def test_synchronous_full_and_invalid(tmp_path: Path) -> None:
     full = await SqliteStore.open(tmp_path / "a.sqlite3", synchronous="full")
     try:
         assert (await full.pragmas())["synchronous"] == 2
-        assert full.applied_migrations == (1, 2, 3)
+        assert full.applied_migrations == (1, 2, 3, 4)
     finally:
         await full.close()
     with pytest.raises(ValueError, match="NORMAL or FULL"):

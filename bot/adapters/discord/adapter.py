@@ -15,6 +15,7 @@ from bot.adapters.discord.delivery import Responder, Tally
 from bot.adapters.discord.handlers import Handlers
 from bot.config import Config, ConfigError
 from bot.core.service import Service
+from bot.metrics import Link
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,15 @@ class DiscordAdapter:
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return []  # the gateway is an outgoing websocket: nothing to serve
+
+    def links(self) -> list[Link]:
+        """This client's one shard: up once READY while its websocket is open."""
+        client = self.client
+        if client is None:
+            return [Link("discord", "0", False)]
+        ws = client.ws
+        up = client.is_ready() and not client.is_closed() and ws is not None and ws.open
+        return [Link("discord", str(client.shard_id or 0), up, client.latency if up else None)]
 
     def _handlers(self, client: discord.Client) -> Handlers:
         self._tally = Tally(client, self.service, self.tally_interval)

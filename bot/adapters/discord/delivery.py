@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
+from bot import metrics
 from bot.adapters.discord.errors import PRIVATE_DEFER
 from bot.adapters.discord.render import render
 from bot.core.cards import Card, Reply
@@ -138,13 +139,17 @@ class Direct:
             if isinstance(exc, discord.Forbidden) and exc.code in DM_CLOSED:
                 log.info("DMs closed for a Discord user (code %s): answering privately",
                          exc.code)
+                metrics.dm("discord", "closed")
                 return await self.service.dm_failed(user, reply.dm)
             log.warning("a DM failed (HTTP %s, code %s): answering privately this time",
                         exc.status, exc.code)
+            metrics.dm("discord", "transient")
             return self.service.dm_unavailable(reply.dm)
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("a DM failed (%s): answering privately this time", type(exc).__name__)
+            metrics.dm("discord", "transient")
             return self.service.dm_unavailable(reply.dm)
+        metrics.dm("discord", "sent")
         return reply.card
 
 
@@ -170,5 +175,10 @@ class Tally:
         channel = self.client.get_partial_messageable(int(channel_id))
         await channel.get_partial_message(int(message_id)).edit(**render(card).send_kwargs())
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = 5.0) -> None:
+        """Send pending edits (bounded by `timeout`: a drain), then cancel what is left."""
+        try:
+            await asyncio.wait_for(self.coalescer.flush(), timeout)
+        except TimeoutError:
+            log.warning("discord: pending quiz card edits dropped at shutdown")
         await self.coalescer.close()

@@ -37,6 +37,7 @@ from bot.adapters.slack.listeners import register_listeners
 from bot.config import Config, ConfigError
 from bot.core.coalesce import Coalescer
 from bot.core.service import Service
+from bot.metrics import Link
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,13 @@ class SlackAdapter:
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [] if self.socket_mode else [web.post(EVENTS_PATH, self.handle_http)]
+
+    def links(self) -> list[Link]:
+        """HTTP mode is up once started; Socket Mode while its websocket is open."""
+        if not self.socket_mode:
+            return [Link("slack", "0", self._started)]
+        session = self._socket.client.current_session if self._socket else None
+        return [Link("slack", "0", session is not None and not session.closed)]
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """One request from Slack; bolt checks its signature (401 if bad or stale)."""

@@ -20,12 +20,13 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import metrics, observe
 from bot.adapters.slack.context import PLATFORM, Origin
 from bot.adapters.slack.render import fallback_text, to_blocks
 from bot.core.card_builders import notice
 from bot.core.cards import Card, Reply
 from bot.core.coalesce import Coalescer
-from bot.core.errors import APOLOGY, DomainError
+from bot.core.errors import DomainError, user_text
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -105,11 +106,9 @@ class Delivery:
         """DomainError -> its message privately; anything else -> logged, private apology."""
         try:
             yield
-        except DomainError as exc:
-            await self._quietly(origin, notice("", exc.user_message), what)
-        except Exception:
-            log.exception("slack: %s failed", what)
-            await self._quietly(origin, notice("", APOLOGY), what)
+        except Exception as exc:
+            observe.failed_by(exc)
+            await self._quietly(origin, notice("", user_text(exc, what)), what)
 
     async def _quietly(self, origin: Origin, card: Card, what: str) -> None:
         try:
@@ -149,6 +148,8 @@ class Delivery:
 
     async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
         error = await self.dm(origin.user_id, dm)
+        metrics.dm(PLATFORM, "sent" if not error else
+                   "transient" if error in TRANSIENT else "closed")
         if not error:
             return card
         log.info("slack: DM failed (%s); answering in the channel instead", error)

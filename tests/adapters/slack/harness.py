@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter
 from bot.bootstrap import build_service
 from bot.config import Config, load_config
+from bot.core.commands import COMMANDS, Command
 from bot.core.service import Service
 from bot.web import build_web_app, start_web
 from tests.fakes.minimal_slack_app import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
@@ -97,9 +98,10 @@ class SlackHarness:
     quiz_message: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, fake: FakeSlack, config: Config,
-                    http: aiohttp.ClientSession) -> SlackHarness:
+    async def start(cls, fake: FakeSlack, config: Config, http: aiohttp.ClientSession,
+                    commands: tuple[Command, ...] = COMMANDS) -> SlackHarness:
         service = await build_service(config)
+        service.commands = commands  # before the adapter registers them
         adapter = SlackAdapter(config, service, tally_interval=TALLY_INTERVAL)
         runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
         await adapter.start()
