@@ -52,7 +52,7 @@ class Reply:
 
     - `card`: shown privately to the person (replaces their private quiz message);
     - `public`: posted in the channel (a shared result);
-    - `dm`: sent by direct message (a learning path); see Service.dm_failed;
+    - `dm`: sent by direct message (a learning path); see Service.after_dm;
     - `refresh_cards`: the ids of in-channel quiz cards whose tally changed;
     - `quiz_card_id`: `card` is this new in-channel quiz card: post it as a channel message
       and tell the service where it landed (Service.attach_message), for the tally edits;

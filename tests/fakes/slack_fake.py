@@ -112,6 +112,16 @@ class _ResponseUrl:
 
 
 @dataclass
+class _RawAnswer:
+    """An answer that is not Slack's JSON (a proxy's error page): status, body, type."""
+
+    status: int
+    body: str
+    content_type: str
+    times: int
+
+
+@dataclass
 class _Failure:
     error: str
     times: int
@@ -299,6 +309,7 @@ class FakeSlack(LoopbackServer):
         self._rate_limits: dict[str, list[int]] = {}
         self._handlers: dict[str, ApiHandler] = self._default_handlers()
         self._drops: dict[str, int] = {}
+        self._raw: dict[str, _RawAnswer] = {}
         self._ts = itertools.count(1)
         self._ts_base = int(time.time())
         self._ids = itertools.count(1)
@@ -346,6 +357,12 @@ class FakeSlack(LoopbackServer):
     def drop_next(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` get no answer: the connection is closed."""
         self._drops[method] = times
+
+    def fail_http(self, method: str, status: int = 503, body: str = "<html>503</html>", *,
+                  content_type: str = "text/html", times: int = 1) -> None:
+        """The next `times` calls of `method` get `body` with HTTP `status`, not JSON (what a
+        load balancer or proxy in front of Slack answers when Slack is down)."""
+        self._raw[method] = _RawAnswer(status, body, content_type, times)
 
     def set_handler(self, method: str, handler: ApiHandler) -> None:
         """Answer `method` with `handler(args)`; raise `SlackError` for `{ok: false}`."""
@@ -462,6 +479,13 @@ class FakeSlack(LoopbackServer):
             if request.transport is not None:
                 request.transport.close()
             return web.Response(status=500)  # never reaches the client
+        raw = self._raw.get(method)
+        if raw is not None and raw.times > 0:
+            raw.times -= 1
+            self._calls.append(ApiCall(method, args, token, time.monotonic(), raw.status,
+                                       {"_raw": raw.body}, request.method))
+            await self._notify()
+            return web.Response(status=raw.status, text=raw.body, content_type=raw.content_type)
         status, body, headers = self._answer(method, args, token)
         call = ApiCall(method, args, token, time.monotonic(), status, body, request.method)
         self._calls.append(call)

@@ -28,6 +28,7 @@ from bot.adapters.discord.errors import PRIVATE_DEFER
 from bot.adapters.discord.render import render
 from bot.core.cards import Card, Reply
 from bot.core.coalesce import Coalescer
+from bot.core.dm import DmOutcome
 from bot.core.models import UserRef
 from bot.core.service import Service
 
@@ -122,7 +123,7 @@ class Responder:
 
 
 class Direct:
-    """DMs: a card by direct message, or, when the person's DMs are closed, back privately."""
+    """DMs: a card by direct message, or, when it cannot be sent, back privately."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -133,24 +134,34 @@ class Direct:
         """Send `reply.dm` (if any); the card to show privately afterwards."""
         if reply.dm is None:
             return reply.card
+        outcome = await self.send(person, reply.dm)
+        fallback = await self.service.after_dm(user, reply.dm, outcome)
+        return reply.card if fallback is None else fallback
+
+    @staticmethod
+    async def send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
+        """DM `card` (counted in pathbot_dm_total): a user, a member or a DM channel."""
+        outcome = await Direct._send(person, card)
+        metrics.dm("discord", outcome.value)
+        return outcome
+
+    @staticmethod
+    async def _send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
+        """Only 403 with a known "cannot DM" code is CLOSED; any other failure is TRANSIENT."""
         try:
-            await person.send(**render(reply.dm).send_kwargs())
+            await person.send(**render(card).send_kwargs())
         except discord.HTTPException as exc:
             if isinstance(exc, discord.Forbidden) and exc.code in DM_CLOSED:
                 log.info("DMs closed for a Discord user (code %s): answering privately",
                          exc.code)
-                metrics.dm("discord", "closed")
-                return await self.service.dm_failed(user, reply.dm)
+                return DmOutcome.CLOSED
             log.warning("a DM failed (HTTP %s, code %s): answering privately this time",
                         exc.status, exc.code)
-            metrics.dm("discord", "transient")
-            return self.service.dm_unavailable(reply.dm)
+            return DmOutcome.TRANSIENT
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("a DM failed (%s): answering privately this time", type(exc).__name__)
-            metrics.dm("discord", "transient")
-            return self.service.dm_unavailable(reply.dm)
-        metrics.dm("discord", "sent")
-        return reply.card
+            return DmOutcome.TRANSIENT
+        return DmOutcome.SENT
 
 
 class Tally:
