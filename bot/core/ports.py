@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.models import UserRef
-from bot.core.records import Forgotten, Nudge, NudgeStop, QuizCard, QuizResult, QuizSession
+from bot.core.records import (
+    Forgotten,
+    Nudge,
+    NudgeStop,
+    QuizCard,
+    QuizResult,
+    QuizSession,
+    TallyClaim,
+)
 
 
 class Store(Protocol):
@@ -54,6 +62,19 @@ class Store(Protocol):
 
     async def card_tally(self, card_id: str) -> dict[str, int]:
         """Top role -> number of people, counting each person's latest result on the card."""
+
+    async def claim_tally_edit(self, card_id: str, now: float, lease: float) -> TallyClaim:
+        """Take the card's edit lease until `now + lease` if no live lease is held and its
+        results changed since the last edit shown; then the tally to show. Several
+        processes sharing a database edit one card one at a time, each reading the tally
+        while holding the lease, so a later edit never shows an older tally than an earlier
+        one. A result stored (or forgotten) bumps the card's change counter in its own
+        transaction. SQLite: one BEGIN IMMEDIATE transaction. PostgreSQL: one conditional
+        UPDATE (the row lock orders concurrent claims), then the tally."""
+
+    async def end_tally_edit(self, card_id: str, seq: int | None) -> bool:
+        """Release the lease; `seq` is what the message now shows (None: the edit failed).
+        True when the results changed meanwhile: edit again."""
 
     async def stats(self, platform: str, scope: str) -> dict[str, int]:
         """Top role -> number of people in the server/workspace (latest result per person)."""

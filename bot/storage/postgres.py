@@ -32,12 +32,13 @@ import asyncpg
 
 from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
-from bot.storage import rows
+from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, Job, ReadGroup, Statement
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
 from bot.storage.postgres_migrate import Conn
 from bot.storage.postgres_paths import PostgresPaths
+from bot.storage.tally import PostgresTally
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
 
@@ -79,7 +80,7 @@ FORGET = (
 )
 
 
-class PostgresStore(PostgresPaths):
+class PostgresStore(PostgresPaths, PostgresTally):
     """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
 
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:
@@ -147,7 +148,8 @@ class PostgresStore(PostgresPaths):
         if result is not None:
             insert, names = rows.dollar(rows.INSERT_RESULT)
             finish = [("UPDATE sessions SET status = 'finished' WHERE id = $1", (session_id,)),
-                      (insert, rows.args(names, rows.result_params(result)))]
+                      (insert, rows.args(names, rows.result_params(result))),
+                      (rows.dollar(tally.BUMP)[0], (result.card_id,))]
         return await self._group.submit(
             (RECORD_ANSWER, (session_id, question, option, now)),
             finish)
@@ -229,6 +231,8 @@ class PostgresStore(PostgresPaths):
             await conn.execute(lock, *rows.args(lock_names, params))
             card_ids = tuple(str(r[0]) for r in await conn.fetch(
                 cards, *rows.args(card_names, params)))
+            for card_id in card_ids:  # their tally changes
+                await conn.execute(rows.dollar(tally.BUMP)[0], card_id)
             for sql in FORGET:
                 query, names = rows.dollar(sql)
                 status = await conn.execute(query, *rows.args(names, params))

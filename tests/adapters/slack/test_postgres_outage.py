@@ -14,6 +14,7 @@ import asyncpg
 from bot.core.errors import APOLOGY
 from tests.adapters.slack.harness import SlackHarness, button, make_config, text_of
 from tests.fakes.slack_fake import FakeSlack
+from tests.pg import SERVER
 
 
 async def wait_for_lock_wait(conn: asyncpg.Connection) -> None:
@@ -25,6 +26,15 @@ async def wait_for_lock_wait(conn: asyncpg.Connection) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the press never reached the database")
+
+
+async def server(sql: str) -> None:
+    """Run `sql` from the server's default database (a database cannot lock itself out)."""
+    conn = await asyncpg.connect(SERVER)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
 
 
 async def test_a_press_in_flight_gets_the_apology_then_pathbot_goes_on(
@@ -42,6 +52,10 @@ async def test_a_press_in_flight_gets_the_apology_then_pathbot_goes_on(
         await admin.execute("SELECT 1 FROM sessions FOR UPDATE")
         url = await bot.send_press(button(question, "pb:ans:", 1))
         await wait_for_lock_wait(admin)
+        # The server goes away for pathbot: its connections are killed, new ones refused
+        # (the store's retry of the batch, job by job, fails too).
+        database = await admin.fetchval("SELECT current_database()")
+        await server(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
         await admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()")
@@ -49,6 +63,7 @@ async def test_a_press_in_flight_gets_the_apology_then_pathbot_goes_on(
         assert APOLOGY in text_of(apology.payload)
         await blocker.rollback()
         assert await admin.fetchval("SELECT count(*) FROM answers") == answers
+        await server(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
 
         await asyncio.sleep(0.1)  # the pool notices its closed sockets
         again = await bot.answer(question, 1)  # the same button, pressed again
