@@ -13,10 +13,13 @@ from bot.bootstrap import build_service, open_store
 from bot.config import Config, ConfigError, load_config
 from bot.core.content import check_content
 from bot.core.errors import ContentError
+from bot.core.ports import StoreUnavailable
 from bot.logs import setup_logging
 from bot.storage.migrate import MigrationError
 
 log = logging.getLogger(__name__)
+
+DB_UNAVAILABLE = 3  # exit code: the database cannot be opened or written
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationError as exc:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 1
+    except StoreUnavailable as exc:  # damaged, read-only, disk full: see the README
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return DB_UNAVAILABLE
     except ConfigError as exc:  # e.g. a platform refused a token at start-up
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2

@@ -66,3 +66,8 @@ class Store(Protocol):
         """Delete every row about the user in one transaction; what was deleted."""
 
     async def close(self) -> None: ...
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be opened or written (damaged, read-only, disk full...). The
+    message names the file and what to do; `pathbot` prints it and exits 3."""

@@ -32,6 +32,7 @@ an answer also sets the session's `updated_at` (a trigger, migration 0003).
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -42,14 +43,16 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.core.models import UserRef
+from bot.core.ports import StoreUnavailable
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
-from bot.storage.migrate import apply_migrations, migrations_dir, rollback
+from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 
 log = logging.getLogger(__name__)
 
 SYNCHRONOUS = ("NORMAL", "FULL")
+BUSY_TIMEOUT_MS = 5000
 MIN_SQLITE = (3, 25, 0)  # upsert (3.24) and window functions (3.25)
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
@@ -84,6 +87,39 @@ SELECT top_role, count(*) AS people FROM (
 GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
+async def write_check(conn: aiosqlite.Connection) -> None:
+    """A real write, committed: a read-only file (or folder, or mount) fails here, at
+    start-up, not on every press. Rewrites user_version (unused) with its own value."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = next(iter(await conn.execute_fetchall("PRAGMA user_version")))[0]
+        await conn.execute(f"PRAGMA user_version = {int(version)}")
+        await conn.execute("COMMIT")
+    except BaseException:
+        await rollback(conn)
+        raise
+
+
+def unavailable(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """One line for the operator: the file, what SQLite or the OS said, and what to do."""
+    said = str(exc).lower()
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in said
+                                                   or "malformed" in said):
+        todo = ("the file is damaged or not a pathbot database: restore it from a backup, "
+                "or move it away to start with an empty one")
+    elif "readonly" in said or "read-only" in said or "unable to open" in said \
+            or isinstance(exc, PermissionError):
+        todo = ("pathbot cannot write it: let the user running pathbot write the file and "
+                "its folder (permissions, a read-only mount), or set PATHBOT_DB elsewhere")
+    elif "full" in said or "i/o error" in said or getattr(exc, "errno", 0) == errno.ENOSPC:
+        todo = "the disk is full or failing: free space (or check the disk), then start again"
+    elif "locked" in said:
+        todo = "another program holds its write lock: stop it, or wait and start again"
+    else:
+        todo = "check the file and its folder, or restore it from a backup"
+    return f"cannot use the database {path} ({exc}): {todo}"
+
+
 class SqliteStore:
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
@@ -106,11 +142,25 @@ class SqliteStore:
             found = sqlite3.sqlite_version
             raise RuntimeError(f"pathbot needs SQLite 3.25 or newer; this Python has {found}")
         path = Path(path)
+        try:
+            return await cls._open(path, level)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(unavailable(path, exc)) from exc
+        except MigrationFailed as exc:  # the disk, not the migration, when SQLite says so
+            if isinstance(exc.__cause__, sqlite3.OperationalError):
+                raise StoreUnavailable(unavailable(path, exc.__cause__)) from exc
+            raise
+
+    @classmethod
+    async def _open(cls, path: Path, level: str) -> SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A file that cannot be opened fails here, synchronously: a failed aiosqlite.connect
+        # leaves its thread to call back into the loop, after `asyncio.run` closed it.
+        sqlite3.connect(path).close()
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             modes = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             mode = next(iter(modes))[0]
             if mode != "wal":
@@ -118,6 +168,7 @@ class SqliteStore:
             await conn.execute(f"PRAGMA synchronous = {level}")
             await conn.execute("PRAGMA foreign_keys = ON")
             applied = await apply_migrations(conn, migrations_dir())
+            await write_check(conn)
         except BaseException:
             await conn.close()
             raise
