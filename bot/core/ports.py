@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core.errors import DomainError
 from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 
@@ -71,3 +72,12 @@ class Store(Protocol):
 class StoreUnavailable(Exception):
     """The database cannot be opened or written (damaged, read-only, disk full...). The
     message names the file and what to do; `pathbot` prints it and exits 3."""
+
+
+class StoreBusy(DomainError):
+    """Another program held the database's write lock for longer than the store waits
+    (a minute): nothing was written. Shown to the person like any DomainError."""
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy right now (another program is holding it), "
+                         "so nothing was saved. Please press again in a minute.")

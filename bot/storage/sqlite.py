@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,16 +45,17 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.core.models import UserRef
-from bot.core.ports import StoreUnavailable
+from bot.core.ports import StoreBusy, StoreUnavailable
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
-from bot.storage.batch import GroupCommit, ReadGroup, Statement
+from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 
 log = logging.getLogger(__name__)
 
 SYNCHRONOUS = ("NORMAL", "FULL")
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # one try at the write lock (SQLite waits this long inside BEGIN)
+LOCK_WAIT = 60.0  # seconds a write keeps trying before it gives up with StoreBusy
 MIN_SQLITE = (3, 25, 0)  # upsert (3.24) and window functions (3.25)
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
@@ -130,6 +133,7 @@ class SqliteStore:
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(self._load_sessions, None)
         self.path = path
         self.commits = 0  # write transactions committed, for tests and benchmarks
+        self.lock_wait = LOCK_WAIT
         self.applied_migrations = tuple(applied)  # what open() applied, for `db migrate`
 
     @classmethod
@@ -344,13 +348,34 @@ class SqliteStore:
                 # Inside the try: a cancelled await does not cancel the statement in
                 # aiosqlite's thread, so a cancelled BEGIN may still open a transaction.
                 # The ROLLBACK is queued behind it (the thread runs calls in order).
-                await conn.execute("BEGIN IMMEDIATE")
+                await self._begin(conn)
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:
                 await rollback(conn)
                 raise
             self.commits += 1
+
+
+    async def _begin(self, conn: aiosqlite.Connection) -> None:
+        """BEGIN IMMEDIATE, tried again while another program holds the write lock (each try
+        waits busy_timeout), up to `lock_wait` seconds; then StoreBusy."""
+        deadline = time.monotonic() + self.lock_wait
+        for attempt in itertools.count():
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    log.error("%s: the write lock stayed taken for %.0f s; a write failed",
+                              self.path, self.lock_wait)
+                    raise StoreBusy() from exc
+                if attempt == 0:
+                    log.warning("%s: another program holds the write lock; waiting for it "
+                                "(up to %.0f s)", self.path, self.lock_wait)
+            await asyncio.sleep(0.05)
 
 
 if TYPE_CHECKING:

@@ -4,10 +4,12 @@ presses, never fails them."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.ports import StoreUnavailable
+from bot.core import actions
+from bot.core.models import Content, Place, UserRef
+from bot.core.ports import StoreBusy, StoreUnavailable
+from bot.core.service import Service
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import REPO
 
@@ -91,3 +96,58 @@ def test_a_full_disk_at_start_up_is_named_with_what_to_do(tmp_path: Path) -> Non
     done = pathbot(["db", "migrate"], db, file_limit=8192)
     one_line_exit_3(done, db, "free space")
     assert pathbot(["db", "migrate"], db).returncode == 0  # space again: it starts
+
+
+PLACE = Place("discord", "guild1", "chan1")
+HOLD = 6.0  # seconds: longer than one busy_timeout (5 s), so the store must try again
+
+
+async def test_a_held_write_lock_delays_presses_and_loses_none(
+    tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "pathbot.sqlite3"
+    store = await SqliteStore.open(db)
+    try:
+        service = Service(content, store)
+        card_id, _ = await service.open_quiz(PLACE)
+        other = sqlite3.connect(db, isolation_level=None)  # another program, same file
+        other.execute("BEGIN IMMEDIATE")
+        start = actions.build("start", card_id)
+        presses = [asyncio.create_task(
+            service.press(UserRef("discord", "guild1", f"u{i}"), start, PLACE))
+            for i in range(20)]
+        await asyncio.sleep(HOLD)
+        assert not any(p.done() for p in presses)  # waiting, not failed
+        other.execute("ROLLBACK")
+        other.close()
+        replies = await asyncio.gather(*presses)
+        assert all(r.card.title.endswith(f"1/{len(content.questions)}") for r in replies)
+        for i in range(20):
+            user = UserRef("discord", "guild1", f"u{i}")
+            assert await store.find_active_session(user, card_id) is not None
+        waits = [r for r in caplog.records if "holds the write lock" in r.getMessage()]
+        assert 1 <= len(waits) <= 3  # one line per waiting transaction, not per press
+    finally:
+        await store.close()
+
+
+async def test_a_lock_held_past_the_wait_gives_one_busy_answer(
+    tmp_path: Path, content: Content
+) -> None:
+    db = tmp_path / "pathbot.sqlite3"
+    store = await SqliteStore.open(db)
+    try:
+        service = Service(content, store)
+        card_id, _ = await service.open_quiz(PLACE)
+        store.lock_wait = 0.0  # give up after the first try (busy_timeout)
+        other = sqlite3.connect(db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        start = actions.build("start", card_id)
+        with pytest.raises(StoreBusy, match="press again in a minute"):
+            await service.press(UserRef("discord", "guild1", "u1"), start, PLACE)
+        other.execute("ROLLBACK")
+        other.close()
+        reply = await service.press(UserRef("discord", "guild1", "u1"), start, PLACE)
+        assert reply.card.title.endswith(f"1/{len(content.questions)}")
+    finally:
+        await store.close()
