@@ -159,3 +159,12 @@ async def test_a_card_from_another_workspace_cannot_be_started(bot: SlackHarness
     assert await bot.service.store.stats("slack", "T2OTHER") == {}
     mallory = UserRef("slack", "T2OTHER", "U0MALLORY")
     assert await bot.service.store.find_active_session(mallory, start.split(":")[-1]) is None
+
+
+async def test_a_body_over_1_mib_gets_413_and_no_log(
+    bot: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b"payload=" + b"A" * (1024 * 1024 + 1)
+    assert (await post_signed(bot.http, bot.url, body, SIGNING_SECRET))[0] == 413
+    assert "AAAA" not in caplog.text
+    no_tracebacks(caplog)
