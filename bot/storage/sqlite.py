@@ -3,10 +3,10 @@
 Concurrency. The store owns ONE connection in autocommit mode (`isolation_level=None`), so
 the store, not the sqlite3 module, decides where transactions begin and end. Every method
 holds `self._lock` while it talks to the connection:
-- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting up
-  to busy_timeout for another process; a deferred transaction that later upgrades would
-  fail at once with "database is locked"), the statements, `COMMIT`, or `ROLLBACK` on any
-  exception, cancellation included;
+- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting
+  for another process up to a minute, see sqlite_faults.py; a deferred transaction that
+  later upgrades would fail at once with "database is locked"), the statements, `COMMIT`,
+  or `ROLLBACK` on any exception, cancellation included;
 - reads are single statements (each its own consistent snapshot) and take the same lock:
   on a shared connection a read issued between two statements of another coroutine's
   write transaction would see that transaction's uncommitted rows, which may still be
@@ -32,11 +32,8 @@ an answer also sets the session's `updated_at` (a trigger, migration 0003).
 from __future__ import annotations
 
 import asyncio
-import errno
-import itertools
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,17 +42,22 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.core.models import UserRef
-from bot.core.ports import StoreBusy, StoreUnavailable
+from bot.core.ports import StoreUnavailable
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
-from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
+from bot.storage.batch import GroupCommit, ReadGroup, Statement
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
+from bot.storage.sqlite_faults import (
+    BUSY_TIMEOUT_MS,
+    LOCK_WAIT,
+    begin_immediate,
+    unavailable,
+    write_check,
+)
 
 log = logging.getLogger(__name__)
 
 SYNCHRONOUS = ("NORMAL", "FULL")
-BUSY_TIMEOUT_MS = 5000  # one try at the write lock (SQLite waits this long inside BEGIN)
-LOCK_WAIT = 60.0  # seconds a write keeps trying before it gives up with StoreBusy
 MIN_SQLITE = (3, 25, 0)  # upsert (3.24) and window functions (3.25)
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
@@ -88,39 +90,6 @@ SELECT top_role, count(*) AS people FROM (
     FROM results WHERE {where}
 ) WHERE newest = 1
 GROUP BY top_role ORDER BY people DESC, top_role"""
-
-
-async def write_check(conn: aiosqlite.Connection) -> None:
-    """A real write, committed: a read-only file (or folder, or mount) fails here, at
-    start-up, not on every press. Rewrites user_version (unused) with its own value."""
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = next(iter(await conn.execute_fetchall("PRAGMA user_version")))[0]
-        await conn.execute(f"PRAGMA user_version = {int(version)}")
-        await conn.execute("COMMIT")
-    except BaseException:
-        await rollback(conn)
-        raise
-
-
-def unavailable(path: Path, exc: sqlite3.Error | OSError) -> str:
-    """One line for the operator: the file, what SQLite or the OS said, and what to do."""
-    said = str(exc).lower()
-    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in said
-                                                   or "malformed" in said):
-        todo = ("the file is damaged or not a pathbot database: restore it from a backup, "
-                "or move it away to start with an empty one")
-    elif "readonly" in said or "read-only" in said or "unable to open" in said \
-            or isinstance(exc, PermissionError):
-        todo = ("pathbot cannot write it: let the user running pathbot write the file and "
-                "its folder (permissions, a read-only mount), or set PATHBOT_DB elsewhere")
-    elif "full" in said or "i/o error" in said or getattr(exc, "errno", 0) == errno.ENOSPC:
-        todo = "the disk is full or failing: free space (or check the disk), then start again"
-    elif "locked" in said:
-        todo = "another program holds its write lock: stop it, or wait and start again"
-    else:
-        todo = "check the file and its folder, or restore it from a backup"
-    return f"cannot use the database {path} ({exc}): {todo}"
 
 
 class SqliteStore:
@@ -348,34 +317,13 @@ class SqliteStore:
                 # Inside the try: a cancelled await does not cancel the statement in
                 # aiosqlite's thread, so a cancelled BEGIN may still open a transaction.
                 # The ROLLBACK is queued behind it (the thread runs calls in order).
-                await self._begin(conn)
+                await begin_immediate(conn, self.path, self.lock_wait)
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:
                 await rollback(conn)
                 raise
             self.commits += 1
-
-
-    async def _begin(self, conn: aiosqlite.Connection) -> None:
-        """BEGIN IMMEDIATE, tried again while another program holds the write lock (each try
-        waits busy_timeout), up to `lock_wait` seconds; then StoreBusy."""
-        deadline = time.monotonic() + self.lock_wait
-        for attempt in itertools.count():
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-                if time.monotonic() >= deadline:
-                    log.error("%s: the write lock stayed taken for %.0f s; a write failed",
-                              self.path, self.lock_wait)
-                    raise StoreBusy() from exc
-                if attempt == 0:
-                    log.warning("%s: another program holds the write lock; waiting for it "
-                                "(up to %.0f s)", self.path, self.lock_wait)
-            await asyncio.sleep(0.05)
 
 
 if TYPE_CHECKING:
