@@ -80,4 +80,4 @@ class StoreBusy(DomainError):
 
     def __init__(self) -> None:
         super().__init__("The database is busy right now (another program is holding it), "
-                         "so nothing was saved. Please press again in a minute.")
+                         "so nothing was saved. Please try again in a minute.")

@@ -143,7 +143,7 @@ async def test_a_lock_held_past_the_wait_gives_one_busy_answer(
         other = sqlite3.connect(db, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         start = actions.build("start", card_id)
-        with pytest.raises(StoreBusy, match="press again in a minute"):
+        with pytest.raises(StoreBusy, match="try again in a minute"):
             await service.press(UserRef("discord", "guild1", "u1"), start, PLACE)
         other.execute("ROLLBACK")
         other.close()
