@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core.errors import DomainError
 from bot.core.models import UserRef
 from bot.core.records import (
     Forgotten,
@@ -146,3 +147,12 @@ class Store(Protocol):
         since, so several replicas may prune at once."""
 
     async def close(self) -> None: ...
+
+
+class StoreBusy(DomainError):
+    """Another program held the database's write lock for longer than the store waits
+    (a minute): nothing was written. Shown to the person like any DomainError."""
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy right now (another program is holding it), "
+                         "so nothing was saved. Please try again in a minute.")

@@ -15,7 +15,9 @@ Each job gets the answer it would get in a transaction of its own in the same or
 the rows of the jobs before it.
 If a round fails (a statement of one job raises, or COMMIT does), it is rolled back and each
 of its jobs runs again alone, in order, in its own transaction: the bad job fails on its own
-and its caller gets its own exception; the others commit.
+and its caller gets its own exception; the others commit. A round that failed because
+another program kept the write lock (the store already waited a minute) fails all its jobs
+at once: run alone, each would only wait as long again.
 
 `ReadGroup`: `get(key)` waits for a `load(keys)` call made for every key asked meanwhile.
 
@@ -135,7 +137,11 @@ class GroupCommit(_Drain[Job]):
             async with self._transaction() as conn:
                 batch = self._take()  # after BEGIN: the calls made meanwhile join
                 wrote = await self._run(conn, batch)
-        except Exception:
+        except Exception as error:
+            if is_busy(error):  # the lock, not a job: alone, each would wait as long again
+                for job in batch or self._take():
+                    _settle(job.future, error)
+                return
             await self._one_by_one(batch or self._take())
             return
         metrics.store_batch(len(batch))
@@ -180,6 +186,13 @@ class ReadGroup(_Drain[Ask[K, V]], Generic[K, V]):
             return
         for ask in asks:
             _settle(ask.future, found.get(ask.key, self._default))
+
+
+def is_busy(error: BaseException) -> bool:
+    """Another connection holds the write lock (SQLITE_BUSY), after waiting for it."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    return isinstance(error.__cause__, sqlite3.OperationalError) and is_busy(error.__cause__)
 
 
 def _settle(future: asyncio.Future[V], outcome: V | Exception) -> None:

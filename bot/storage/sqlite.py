@@ -3,10 +3,10 @@
 Concurrency. The store owns ONE connection in autocommit mode (`isolation_level=None`), so
 the store, not the sqlite3 module, decides where transactions begin and end. Every method
 holds `self._lock` while it talks to the connection:
-- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting up
-  to busy_timeout for another process; a deferred transaction that later upgrades would
-  fail at once with "database is locked"), the statements, `COMMIT`, or `ROLLBACK` on any
-  exception, cancellation included;
+- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting
+  for another process up to a minute, see sqlite_faults.py; a deferred transaction that
+  later upgrades would fail at once with "database is locked"), the statements, `COMMIT`,
+  or `ROLLBACK` on any exception, cancellation included;
 - reads are single statements (each its own consistent snapshot) and take the same lock:
   on a shared connection a read issued between two statements of another coroutine's
   write transaction would see that transaction's uncommitted rows, which may still be
@@ -45,8 +45,16 @@ from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
-from bot.storage.migrate import apply_migrations, migrations_dir, rollback
+from bot.storage.errors import StoreUnusable
+from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
+from bot.storage.sqlite_faults import (
+    BUSY_TIMEOUT_MS,
+    LOCK_WAIT,
+    begin_immediate,
+    unavailable,
+    write_check,
+)
 from bot.storage.sqlite_paths import SqlitePaths
 from bot.storage.tally import SqliteTally
 
@@ -97,6 +105,7 @@ class SqliteStore(SqlitePaths, SqliteTally):
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(self._load_sessions, None)
         self.path = path
         self.commits = 0  # write transactions committed, for tests and benchmarks
+        self.lock_wait = LOCK_WAIT
         self.applied_migrations = tuple(applied)  # what open() applied, for `db migrate`
 
     @classmethod
@@ -109,11 +118,25 @@ class SqliteStore(SqlitePaths, SqliteTally):
             found = sqlite3.sqlite_version
             raise RuntimeError(f"pathbot needs SQLite 3.25 or newer; this Python has {found}")
         path = Path(path)
+        try:
+            return await cls._open(path, level)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnusable(unavailable(path, exc)) from exc
+        except MigrationFailed as exc:  # the disk, not the migration, when SQLite says so
+            if isinstance(exc.__cause__, sqlite3.OperationalError):
+                raise StoreUnusable(unavailable(path, exc.__cause__)) from exc
+            raise
+
+    @classmethod
+    async def _open(cls, path: Path, level: str) -> SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A file that cannot be opened fails here, synchronously: a failed aiosqlite.connect
+        # leaves its thread to call back into the loop, after `asyncio.run` closed it.
+        sqlite3.connect(path).close()
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             modes = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             mode = next(iter(modes))[0]
             if mode != "wal":
@@ -121,6 +144,7 @@ class SqliteStore(SqlitePaths, SqliteTally):
             await conn.execute(f"PRAGMA synchronous = {level}")
             await conn.execute("PRAGMA foreign_keys = ON")
             applied = await apply_migrations(conn, migrations_dir())
+            await write_check(conn)
         except BaseException:
             await conn.close()
             raise
@@ -312,7 +336,7 @@ class SqliteStore(SqlitePaths, SqliteTally):
                 # Inside the try: a cancelled await does not cancel the statement in
                 # aiosqlite's thread, so a cancelled BEGIN may still open a transaction.
                 # The ROLLBACK is queued behind it (the thread runs calls in order).
-                await conn.execute("BEGIN IMMEDIATE")
+                await begin_immediate(conn, self.path, self.lock_wait)
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:
