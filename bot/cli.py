@@ -1,4 +1,4 @@
-"""`pathbot` (also `python -m bot`): console, run, content check, db migrate."""
+"""`pathbot` (also `python -m bot`): console, run, content check, db migrate, db backup."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.adapters.base import StartError
-from bot.bootstrap import build_service, open_store
+from bot.bootstrap import backup_database, build_service, open_store
 from bot.config import Config, ConfigError, load_config
 from bot.core.content import check_content
 from bot.core.errors import ContentError
@@ -30,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="folder (default: PATHBOT_CONTENT)")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="action", required=True)
     db.add_parser("migrate", help="apply pending migrations")
+    backup = db.add_parser("backup", help="a consistent copy of the SQLite database, "
+                                          "safe while pathbot runs")
+    backup.add_argument("file", type=Path, help="where to write it (must not exist)")
     return p
 
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "content":
         return content_check(args.dir or config.content_dir)
+    if args.command == "db" and args.action == "backup":
+        return db_backup(config, args.file)
     if args.command == "db":
         return asyncio.run(db_migrate(config))
     if args.command == "console":
@@ -90,6 +95,20 @@ async def db_migrate(config: Config) -> int:
     await store.close()
     applied = ", ".join(f"{v:04d}" for v in store.applied_migrations) or "none pending"
     print(f"ok: {config.db_path} is up to date (applied now: {applied})")
+    return 0
+
+
+def db_backup(config: Config, target: Path) -> int:
+    """Exit 0 with the copy's row counts; 2 (nothing written) when it cannot be made here."""
+    from bot.storage.backup import BackupError
+
+    try:
+        counts = backup_database(config, target)
+    except BackupError as exc:
+        print(f"pathbot db backup: {exc}", file=sys.stderr)
+        return 2
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    print(f"ok: {config.db_path} copied to {target}; the copy opens and holds: {rows}")
     return 0
 
 

@@ -5,60 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
-from tests.adapters.slack.harness import button
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import post_signed, slash_command_body
+from tests.ops.burst import AT_ONCE, QUESTIONS, USERS, Burst, take_quiz
 from tests.ops.process import Pathbot, slack_env
 from tests.ops.slack_user import SlackUser
 
-PRESSES = 200
-USERS = 20
-AT_ONCE = 10  # people pressing at the same time
 SIGTERM_AFTER = 110  # acked presses
-QUESTIONS = 10
-
-
-@dataclass
-class Burst:
-    acked: list[tuple[str, str]] = field(default_factory=list)  # (user, action id)
-    unanswered: list[str] = field(default_factory=list)  # acked, but no answer came
-    refused: list[int] = field(default_factory=list)  # HTTP status of presses not acked
-    sent: int = 0
-
-    def budget(self) -> bool:
-        if self.sent >= PRESSES:
-            return False
-        self.sent += 1
-        return True
-
-
-async def take_quiz(user: SlackUser, card: dict[str, Any], burst: Burst) -> None:
-    """Start, then answer question after question until refused or out of presses."""
-    action, message = button(card, "pb:start:"), card
-    for question in range(QUESTIONS + 1):
-        if not burst.budget():
-            return
-        status, url = await user.send(action, message)
-        if status != 200:
-            burst.refused.append(status)
-            return
-        burst.acked.append((user.user, action))
-        try:
-            payload = (await user.fake.wait_for_response_url(url, timeout=15)).payload
-        except TimeoutError:
-            burst.unanswered.append(action)
-            return
-        if question == QUESTIONS:
-            return
-        action, message = button(payload, "pb:ans:", question % 2), None
-
 
 async def test_sigterm_mid_burst_loses_no_acked_press(
     fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
@@ -66,7 +24,7 @@ async def test_sigterm_mid_burst_loses_no_acked_press(
     bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
     try:
         card = await SlackUser(fake, http, bot.base).open_quiz()
-        burst, slots = Burst(), asyncio.Semaphore(AT_ONCE)
+        burst, slots = Burst(limit=200), asyncio.Semaphore(AT_ONCE)
 
         async def person(index: int) -> None:
             async with slots:
