@@ -66,3 +66,33 @@ async def _until_not_ready(bot: Pathbot, http: aiohttp.ClientSession) -> object:
             if status == 503:
                 return json.loads(body)
             await asyncio.sleep(0.05)
+
+
+async def test_discord_drain_answers_new_work_restarting_and_finishes_the_rest(
+    http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    fake = FakeDiscord(token=TOKEN)
+    await fake.start()
+    try:
+        env = base_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
+                       DISCORD_GATEWAY_URL=fake.gateway_url)
+        bot = await Pathbot.start(env, tmp_path, ready=("discord",))
+        try:
+            # The DM of /path meets a 2 s rate limit: that command is in flight meanwhile.
+            fake.rate_limit_next(r"/channels/\d+/messages", 2.0, method="POST")
+            path = await fake.slash("path", {"role": "ml"})
+            await fake.wait_for(lambda r: r.status == 429)
+            bot.send()
+            await bot.until(lambda text: "stopping: finishing" in text)
+            late = await fake.callback_for(await fake.slash("compare"))
+            code = await bot.wait()
+            original = fake.original_message(path)
+        finally:
+            await bot.stop()
+    finally:
+        await fake.stop()
+    assert code == 0, bot.text
+    assert late["data"]["content"].endswith("pathbot is restarting; try again in a few seconds.")
+    assert late["data"]["flags"] & 64  # privately
+    assert original is not None and "Check your DMs" in json.dumps(original), original
+    assert fake.dms_to(fake.user_id)  # the DM went out after the rate limit

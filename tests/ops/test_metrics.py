@@ -14,6 +14,7 @@ from bot.bundled import bundled_dir
 from bot.core.content import load_content
 from tests.adapters.slack.harness import button
 from tests.conftest import REPO
+from tests.fakes.minimal_slack_app import APP_TOKEN
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import DEFAULT_TEAM_ID
 from tests.ops.process import Pathbot, slack_env
@@ -93,3 +94,16 @@ def assert_dashboard_uses_only(exported: set[str]) -> None:
 
 
 DECLARED_ONLY = {"pathbot_gateway_latency_seconds"}
+
+
+async def test_socket_mode_readiness(
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    bot = await Pathbot.start(slack_env(fake, tmp_path, SLACK_APP_TOKEN=APP_TOKEN), tmp_path)
+    try:
+        ready = await bot.get(http, "/readyz")
+        _, text = await bot.get(http, "/metrics")
+    finally:
+        code = await bot.stop()
+    assert ready == (200, json.dumps({"ready": True})) and code == 0, bot.text
+    assert value(samples(text), "pathbot_up", platform="slack", shard="0") == 1
