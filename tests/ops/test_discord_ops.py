@@ -11,6 +11,7 @@ import aiohttp
 
 from tests.fakes.discord_fake import FakeDiscord
 from tests.ops.process import Pathbot, base_env
+from tests.ops.test_logs import records
 from tests.ops.test_metrics import samples, value
 
 TOKEN = "test-token-abcdef123456"
@@ -23,7 +24,8 @@ async def test_discord_shard_readiness_and_metrics(
     await fake.start()
     try:
         env = base_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
-                       DISCORD_GATEWAY_URL=fake.gateway_url)
+                       DISCORD_GATEWAY_URL=fake.gateway_url, PATHBOT_LOG_FORMAT="json",
+                       PATHBOT_LOG_LEVEL="DEBUG")
         bot = await Pathbot.start(env, tmp_path, ready=("discord",))
         try:
             assert await bot.get(http, "/readyz") == (200, json.dumps({"ready": True}))
@@ -46,6 +48,11 @@ async def test_discord_shard_readiness_and_metrics(
     assert ("pathbot_gateway_latency_seconds", frozenset({("shard", "0")})) in found
     assert not_ready == {"ready": False, "not_ready": ["discord shard 0"]}
     assert TOKEN not in bot.text
+    closed = [r for r in records(bot.text) if r["logger"] == "bot.observe"]
+    assert [(r["platform"], r["shard"], r["guild"], r.get("command") or r.get("verb"))
+            for r in closed] == [("discord", "0", fake.guild_id, "/compare"),
+                                 ("discord", "0", fake.guild_id, "ans")]
+    assert all(r["interaction"].isdigit() and r["ms"] >= 0 for r in closed)
 
 
 async def _metrics_with_latency(bot: Pathbot, http: aiohttp.ClientSession) -> str:
