@@ -22,6 +22,7 @@ import asyncio
 import gc
 import logging
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -178,19 +179,41 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
 
 
 async def serve_until_stdin_closes(kind: str, api_url: str, db: str) -> int:
-    """The child process: serve, print the URL, stop when the parent closes our stdin."""
+    """The child process: serve, print the URL; print its CPU seconds for each line read
+    from stdin; stop when the parent closes our stdin."""
     async with serving(kind, api_url, db) as url:
         print(url, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        loop = asyncio.get_running_loop()
+        while await loop.run_in_executor(None, sys.stdin.readline):
+            print(cpu_seconds(), flush=True)
     return 0
 
 
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+@dataclass
+class App:
+    url: str
+    child: asyncio.subprocess.Process | None = None
+
+    async def cpu(self) -> float:
+        """The app process's CPU seconds so far (this process's when in-process)."""
+        if self.child is None:
+            return cpu_seconds()
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.child.stdin.write(b"cpu\n")
+        return float(await self.child.stdout.readline())
+
+
 @asynccontextmanager
-async def app_server(kind: str, api_url: str, db: str, separate: bool) -> AsyncIterator[str]:
+async def app_server(kind: str, api_url: str, db: str, separate: bool) -> AsyncIterator[App]:
     """The app under test, in its own process (like a deployment) or in this one."""
     if not separate:
         async with serving(kind, api_url, db) as url:
-            yield url
+            yield App(url)
         return
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", kind, "--api-url", api_url, "--db", db,
@@ -200,7 +223,7 @@ async def app_server(kind: str, api_url: str, db: str, separate: bool) -> AsyncI
         url = (await child.stdout.readline()).decode().strip()
         if not url:
             raise RuntimeError(f"the {kind} app process did not start")
-        yield url
+        yield App(url, child)
     finally:
         child.stdin.close()
         await child.wait()
@@ -237,7 +260,7 @@ async def run(n: int, concurrency: int, rounds: int, separate: bool, base: str) 
         async with (FakeSlack() as fake, aiohttp.ClientSession() as http,
                     app_server("pathbot", fake.api_url, f"{tmp}/a.sqlite3", separate) as ours,
                     app_server(base, fake.api_url, f"{tmp}/b.sqlite3", separate) as theirs):
-            sends = {"pathbot": sender(http, ours), base: sender(http, theirs)}
+            sends = {"pathbot": sender(http, ours.url), base: sender(http, theirs.url)}
             bodies = {"pathbot": await prepare_pathbot(fake, sends["pathbot"], n, concurrency)}
             fake.clear()
             bodies[base] = (bodies["pathbot"] if base == "minimal" else
@@ -249,13 +272,19 @@ async def run(n: int, concurrency: int, rounds: int, separate: bool, base: str) 
             # (10-20 ms) lands on whichever app's round is running and decides the p99.
             gc.collect()
             gc.freeze()
-            base, ours, done = await interleaved(fake, sends, bodies, concurrency, rounds)
-    report(base, ours, n, concurrency, done, separate)
+            cpu = [await ours.cpu(), await theirs.cpu()]
+            figures = await interleaved(fake, sends, bodies, concurrency, rounds)
+            cpu = [await ours.cpu() - cpu[0], await theirs.cpu() - cpu[1]]
+    report(*figures, n, concurrency, separate)
+    if separate:
+        ours_us, theirs_us = (c * 1e6 / n for c in cpu)
+        print(f"app process CPU per press (answers sent included): pathbot {ours_us:.0f} µs, "
+              f"{base} {theirs_us:.0f} µs, ratio {ours_us / theirs_us:.2f}x")
     return 0
 
 
 def report(
-    base: Figures, ours: Figures, n: int, concurrency: int, done: float, separate: bool
+    base: Figures, ours: Figures, done: float, n: int, concurrency: int, separate: bool
 ) -> None:
     where = "each app in its own process" if separate else "everything in one process"
     print(f"slack_burst: {n} signed block_actions, {concurrency} in flight, {where}")
