@@ -99,14 +99,15 @@ async def db_migrate(config: Config) -> int:
 
 
 def db_backup(config: Config, target: Path) -> int:
-    """Exit 0 with the copy's row counts; 2 (nothing written) when it cannot be made here."""
-    from bot.storage.backup import BackupError
+    """Exit 0 with the copy's row counts; nothing written and exit 2 when it cannot be made
+    as asked, 1 when SQLite failed (worth a retry)."""
+    from bot.storage.backup import BackupError, BackupFailed
 
     try:
         counts = backup_database(config, target)
     except BackupError as exc:
         print(f"pathbot db backup: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, BackupFailed) else 2
     rows = ", ".join(f"{table} {n}" for table, n in counts.items())
     print(f"ok: {config.db_path} copied to {target}; the copy opens and holds: {rows}")
     return 0

@@ -15,7 +15,11 @@ from pathlib import Path
 
 
 class BackupError(Exception):
-    """The backup cannot be made; the message says why and what to do."""
+    """The backup cannot be made as asked; the message says why and what to do."""
+
+
+class BackupFailed(BackupError):
+    """SQLite failed while copying or checking (locked too long, damaged): worth a retry."""
 
 
 def backup_sqlite(source: Path, target: Path) -> dict[str, int]:
@@ -32,6 +36,8 @@ def backup_sqlite(source: Path, target: Path) -> dict[str, int]:
         _copy(source, partial)
         counts = check(partial)
         partial.rename(target)
+    except sqlite3.Error as exc:
+        raise BackupFailed(f"SQLite could not copy {source}: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
     return counts
@@ -48,7 +54,7 @@ def check(path: Path) -> dict[str, int]:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if verdict != "ok":
-            raise BackupError(f"the copy failed its integrity check: {verdict}")
+            raise BackupFailed(f"the copy failed its integrity check: {verdict}")
         tables = [row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'"
             " AND name NOT LIKE 'sqlite_%' ORDER BY name")]

@@ -80,6 +80,11 @@ async def test_backup_refuses_what_it_cannot_do_and_writes_nothing(tmp_path: Pat
     taken.write_text("keep me")
     code, out = await pathbot(env, tmp_path, "db", "backup", str(taken))
     assert code == 2 and "already exists" in out and taken.read_text() == "keep me"
+    code, out = await pathbot(base_env(tmp_path, PATHBOT_DB=str(taken)), tmp_path, "db",
+                              "backup", str(tmp_path / "copy.sqlite3"))
+    assert code == 1 and "SQLite could not copy" in out  # not a database: nothing written
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert not list(tmp_path.glob(".copy.sqlite3*"))
     pg = base_env(tmp_path, PATHBOT_DB="postgresql://pathbot:hunter2hunter@db/pathbot")
     code, out = await pathbot(pg, tmp_path, "db", "backup", str(tmp_path / "pg.dump"))
     assert code == 2 and "pg_dump" in out and "hunter2hunter" not in out
