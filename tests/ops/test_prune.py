@@ -1,6 +1,6 @@
 """Pruning: unfinished quiz sessions untouched for PATHBOT_SESSION_TTL_DAYS are deleted
-(batched, by the store), by `pathbot run` at start-up and hourly; their buttons then say
-the quiz expired. Finished results are never pruned."""
+(in short transactions, by the store), by `pathbot run` at start-up and hourly; their
+buttons then say the quiz expired. Finished results are never pruned."""
 
 from __future__ import annotations
 
@@ -55,8 +55,10 @@ async def test_store_prunes_stale_unfinished_sessions_in_batches(
     stale = [await session_at(content, store, person(f"U0OLD{i}"), OLD, 2) for i in range(5)]
     finished = await session_at(content, store, person("U0DONE"), OLD, questions)
     fresh = await session_at(content, store, person("U0NEW"), NOW - 29 * DAY, 1)
-    assert await store.prune_sessions(NOW - 30 * DAY, limit=2) == 2  # one batch
-    assert await prune_stale_sessions(store, 30, NOW) == 3  # the rest, batch after batch
+    store.prune_window = 2  # seven sessions: four transactions of two rows
+    commits = store.commits
+    assert await prune_stale_sessions(store, 30, NOW) == 5
+    assert store.commits == commits + 4
     assert await prune_stale_sessions(store, 30, NOW) == 0
     db = tmp_path / "pathbot.sqlite3"
     assert ids(db, "sessions", "id") == {finished, fresh}
