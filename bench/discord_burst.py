@@ -1,7 +1,7 @@
 """A burst of Discord button presses: pathbot against a minimal discord.py bot.
 
     .venv/bin/python bench/discord_burst.py [--n 1000] [--answers 10] [--rate 200]
-                                            [--metrics-cost]
+                                            [--metrics-cost] [--pairs K]
 
 N distinct users press Start on one quiz card, then answer question after question, each
 round a burst: all N presses are dispatched by the fake gateway (tests/fakes) at once,
@@ -305,6 +305,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="paced run: presses per second")
     parser.add_argument("--slowest", type=int, default=0, metavar="K",
                         help="also print the K slowest paced presses and when they were sent")
+    parser.add_argument("--pairs", type=int, default=1,
+                        help="run the two bots this many times each, in ABBA order")
     parser.add_argument("--metrics-cost", action="store_true",
                         help="compare with pathbot without metrics, not the minimal bot")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "API", "GATEWAY"),
@@ -315,9 +317,19 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(*args.serve))
         return
-    results = [asyncio.run(run_bot(kind, args.n, args.answers, args.rate, args.slowest))
-               for kind in ("pathbot", "no-metrics" if args.metrics_cost else "minimal")]
-    report(results, args.answers, args.rate)
+    base = "no-metrics" if args.metrics_cost else "minimal"
+    ratios = []
+    for pair in range(args.pairs):  # ABBA: a load that drifts hits both kinds alike
+        kinds = ("pathbot", base) if pair % 2 == 0 else (base, "pathbot")
+        runs = {kind: asyncio.run(run_bot(kind, args.n, args.answers, args.rate, args.slowest))
+                for kind in kinds}
+        results = [runs["pathbot"], runs[base]]
+        report(results, args.answers, args.rate)
+        ratios.append(runs["pathbot"]["cpu_us"] / runs[base]["cpu_us"])
+    if args.pairs > 1:
+        print(f"CPU per interaction pathbot/{base}, per pair: "
+              + ", ".join(f"{r:.2f}x" for r in ratios)
+              + f"; mean {sum(ratios) / len(ratios):.2f}x")
     for r in results if args.slowest else ():
         print(f"{r['kind']}: slowest paced presses (ms to callback @ s into the paced run):")
         print("  " + ", ".join(f"{ms:.0f}@{at:.3f}s" for ms, at, _ in r["slowest"]))
