@@ -6,6 +6,7 @@ Nothing else names a storage engine: the CLI and the runner get their store from
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config
@@ -52,3 +53,19 @@ async def open_copy_side(config: Config, *, must_exist: bool = False) -> Side:
     if config.db_dsn:
         return await PostgresSide.open(config.db_dsn, config.db_label())
     return await SqliteSide.open(config.db_path)
+
+
+def is_postgres(config: Config) -> bool:
+    """PATHBOT_DB names a PostgreSQL server (a postgres:// or postgresql:// URL)."""
+    return bool(config.db_dsn)
+
+
+def backup_database(config: Config, target: Path) -> dict[str, int]:
+    """A consistent copy of the SQLite database at `target`; its row counts per table.
+    BackupError (its message says what to do) if it cannot be made."""
+    from bot.storage.backup import BackupError, backup_sqlite
+
+    if is_postgres(config):
+        raise BackupError("PostgreSQL: use pg_dump, for example "
+                          "`pg_dump --format=custom --file=FILE \"$PATHBOT_DB\"`")
+    return backup_sqlite(config.db_path, target)

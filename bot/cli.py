@@ -1,4 +1,5 @@
-"""`pathbot` (also `python -m bot`): console, run, content check, db migrate, db copy."""
+"""`pathbot` (also `python -m bot`): console, run, content check, db migrate, db copy,
+db backup, slack manifest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.adapters.base import StartError
-from bot.bootstrap import build_service, open_store
+from bot.bootstrap import backup_database, build_service, open_store
 from bot.config import Config, ConfigError, load_config, parse_db
 from bot.core.content import check_content
 from bot.core.errors import ContentError
@@ -40,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
     slack = sub.add_parser("slack", help="Slack tools").add_subparsers(dest="action",
                                                                      required=True)
     slack.add_parser("manifest", help="print the Slack app manifest (slack/manifest.yml)")
+    backup = db.add_parser("backup", help="a consistent copy of the SQLite database, "
+                                          "safe while pathbot runs")
+    backup.add_argument("file", type=Path, help="where to write it (must not exist)")
     return p
 
 
@@ -87,6 +91,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return asyncio.run(db_copy(config, args.src, args.dst))
     if args.command == "slack":
         return slack_manifest()
+    if args.command == "db" and args.action == "backup":
+        return db_backup(config, args.file)
     if args.command == "db":
         return asyncio.run(db_migrate(config))
     if args.command == "console":
@@ -155,6 +161,21 @@ async def db_copy(config: Config, src_value: str, dst_value: str) -> int:
 def with_db(config: Config, value: str) -> Config:
     path, dsn = parse_db(value, Path.cwd())
     return replace(config, db_path=path, db_dsn=dsn)
+
+
+def db_backup(config: Config, target: Path) -> int:
+    """Exit 0 with the copy's row counts; nothing written and exit 2 when it cannot be made
+    as asked, 1 when SQLite failed (worth a retry)."""
+    from bot.storage.backup import BackupError, BackupFailed
+
+    try:
+        counts = backup_database(config, target)
+    except BackupError as exc:
+        print(f"pathbot db backup: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, BackupFailed) else 2
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    print(f"ok: {config.db_path} copied to {target}; the copy opens and holds: {rows}")
+    return 0
 
 
 async def console(config: Config) -> int:

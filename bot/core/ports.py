@@ -140,11 +140,11 @@ class Store(Protocol):
         """Make the user's reminder (if on) due at `due_at` (a transient DM failure: again
         at the next tick)."""
 
-    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
-        """Delete up to `limit` unfinished sessions (with their answers) last touched before
-        `touched_before` (Unix seconds); how many. One short transaction per call: callers
-        loop in batches. A finished session (a result) is never deleted, nor one touched
-        since, so several replicas may prune at once."""
+    async def prune_sessions(self, touched_before: float) -> int:
+        """Delete every unfinished session (with its answers) last touched before
+        `touched_before` (Unix seconds); how many. In batches, each its own short
+        transaction, so presses go on in between. A finished session (a result) is never
+        deleted, nor one touched since, so several replicas may prune at once."""
 
     async def close(self) -> None: ...
 

@@ -106,6 +106,7 @@ class SqliteStore(SqlitePaths, SqliteTally):
         self.path = path
         self.commits = 0  # write transactions committed, for tests and benchmarks
         self.lock_wait = LOCK_WAIT
+        self.prune_window = 2000  # rows scanned per pruning transaction (~1 ms)
         self.applied_migrations = tuple(applied)  # what open() applied, for `db migrate`
 
     @classmethod
@@ -306,15 +307,24 @@ class SqliteStore(SqlitePaths, SqliteTally):
 
     # -- upkeep --------------------------------------------------------------------------
 
-    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
-        """Answers go with their session (ON DELETE CASCADE); results only exist for
-        finished sessions, which are never selected."""
-        async with self._write() as conn:
-            deleted = await conn.execute(
-                "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
-                " WHERE status = 'active' AND updated_at < ? LIMIT ?)",
-                (touched_before, max(limit, 0)))
-        return max(deleted.rowcount, 0)
+    async def prune_sessions(self, touched_before: float) -> int:
+        """One pass over the table in rowid windows of `prune_window` rows, each window its
+        own transaction: no write holds the lock for a scan of the whole table (there is no
+        index on updated_at: it would cost every answer, to save a scan an hour). Answers
+        go with their session (ON DELETE CASCADE); results only exist for finished
+        sessions, which are never selected."""
+        async with self._read() as conn:
+            last = next(iter(await conn.execute_fetchall(
+                "SELECT coalesce(max(rowid), 0) FROM sessions")))[0]
+        deleted = 0
+        for low in range(0, int(last), self.prune_window):
+            async with self._write() as conn:
+                cursor = await conn.execute(
+                    "DELETE FROM sessions WHERE rowid > ? AND rowid <= ?"
+                    " AND status = 'active' AND updated_at < ?",
+                    (low, low + self.prune_window, touched_before))
+                deleted += max(cursor.rowcount, 0)
+        return deleted
 
     # -- transactions --------------------------------------------------------------------
 
