@@ -36,7 +36,7 @@ async def build_service(
     raises ContentError before opening the DB."""
     content = load_content(config.content_dir)
     store = await open_store(config)
-    return Service(content, wrap(store) if wrap else store)
+    return Service(content, wrap(store) if wrap else store, nudge_every=config.nudge_every)
 
 
 async def open_copy_side(config: Config, *, must_exist: bool = False) -> Side:

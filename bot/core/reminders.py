@@ -60,9 +60,10 @@ class Reminders:
             await store.stop_nudge(nudge.user, "done")
             return 0
         outcome = await sender(nudge.user, card)
-        if outcome is DmOutcome.CLOSED:
+        if outcome is DmOutcome.CLOSED:  # remembered as for /path: no DM tried until /forget
             log.info("reminders stopped for a %s user: DMs closed", nudge.user.platform)
             await store.stop_nudge(nudge.user, "closed")
+            await store.set_dms_closed(nudge.user, now)
         elif outcome is DmOutcome.TRANSIENT:
             await store.reschedule_nudge(nudge.user, now)  # claimed again at the next tick
         return int(outcome is DmOutcome.SENT)

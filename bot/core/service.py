@@ -6,15 +6,16 @@ message privately. The service holds no per-user state in memory: all of it is i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core import actions
+from bot.core import actions, stats_chart
 from bot.core import card_builders as build
 from bot.core.actions import Press
-from bot.core.cards import Card, Reply, Section
+from bot.core.cards import Card, Image, Reply, Section
 from bot.core.commands import COMMANDS, STATS_REFUSAL, Command, Invocation, Source
 from bot.core.commands import find as find_command
 from bot.core.companion import WEEK, Companion
@@ -38,6 +39,8 @@ from bot.core.tally_edit import Edit, edit_tally
 
 log = logging.getLogger(__name__)
 
+NO_RESULTS = ("Nobody here has finished the quiz yet, so there is nothing to chart. Post it "
+              "in a channel with /quiz; the chart appears with the first result.")
 
 
 class Service(Companion):
@@ -258,8 +261,9 @@ class Service(Companion):
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
         card = await self.path_card(user, role_id, answers)
         note = await self.closed_note(user)
+        if note:  # on the card too: it is what the person sees if the DM fails again
+            card = replace(card, sections=(Section(note), *card.sections))
         if await self.store.dms_closed(user):
-            card = replace(card, sections=(Section(note), *card.sections)) if note else card
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
         where = progress_line(self.content.path_for(role_id),
                               await self.store.stages_done(user, role_id))
@@ -285,6 +289,24 @@ class Service(Companion):
         if not is_admin:
             raise NotAllowed(STATS_REFUSAL)
         return build.stats(self.content, await self.store.stats(place.platform, place.scope))
+
+    async def stats_reply(self, place: Place, is_admin: bool) -> Reply:
+        """/stats: the text table (kept for screen readers) and the chart as a PNG, drawn in
+        a thread; with no results here, a friendly text and no picture."""
+        if not is_admin:
+            raise NotAllowed(STATS_REFUSAL)
+        counts = await self.store.stats(place.platform, place.scope)
+        card = build.stats(self.content, counts)
+        if not any(counts.get(r.id) for r in self.content.roles):
+            return Reply(build.notice(card.title, NO_RESULTS))
+        now = self.clock()
+        since = stats_chart.week_starts(now)[0]
+        data = stats_chart.chart_data(
+            self.content, counts,
+            await self.store.finished_since(place.platform, place.scope, since),
+            await self.store.progress_counts(place.platform, place.scope), now)
+        png = await asyncio.to_thread(stats_chart.draw, data)
+        return Reply(card, image=Image(png, stats_chart.FILENAME, stats_chart.alt_text(data)))
 
 
 def _with_note(card: Card, note: str) -> Card:

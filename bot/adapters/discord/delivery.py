@@ -14,6 +14,7 @@ UPDATE edits the message whose button was pressed (the private quiz flow, in pla
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable
 from enum import Enum
@@ -26,7 +27,7 @@ import discord
 from bot import metrics
 from bot.adapters.discord.errors import PRIVATE_DEFER
 from bot.adapters.discord.render import render
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply
 from bot.core.coalesce import Coalescer
 from bot.core.dm import DmOutcome
 from bot.core.models import UserRef
@@ -85,10 +86,16 @@ class Responder:
         except discord.HTTPException as exc:  # the answer will fail the same way: logged there
             log.warning("could not defer an interaction: %s", exc)
 
-    async def show(self, interaction: Interaction, card: Card, mode: Mode) -> int | None:
-        """Show the card; the id of the message it is in, when known."""
+    async def show(
+        self, interaction: Interaction, card: Card, mode: Mode, image: Image | None = None
+    ) -> int | None:
+        """Show the card (with `image` attached); the id of the message it is in, when known."""
         kwargs = render(card).send_kwargs()
         response = interaction.response
+        if image is not None:  # a new message takes `file`; an edit, the full `attachments`
+            file = discord.File(io.BytesIO(image.data), image.filename, description=image.alt)
+            kwargs.update({"attachments": [file]} if response.is_done() or mode is Mode.UPDATE
+                          else {"file": file})
         try:
             if response.is_done():
                 if mode is Mode.UPDATE and "view" not in kwargs:
@@ -138,6 +145,18 @@ class Direct:
         outcome = await self.send(person, reply.dm)
         fallback = await self.service.after_dm(user, reply.dm, outcome)
         return reply.card if fallback is None else fallback
+
+    @staticmethod
+    async def to_user(client: discord.Client, user_id: str, card: Card) -> DmOutcome:
+        """DM someone who is not in front of us (a reminder): by their user id."""
+        try:
+            channel = await client.create_dm(discord.Object(int(user_id)))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("could not open a DM channel (%s): trying again later",
+                        type(exc).__name__)
+            metrics.dm("discord", DmOutcome.TRANSIENT.value)
+            return DmOutcome.TRANSIENT
+        return await Direct.send(channel, card)
 
     @staticmethod
     async def send(person: discord.abc.Messageable, card: Card) -> DmOutcome:

@@ -38,7 +38,10 @@ from bot.adapters.slack.delivery import Delivery
 from bot.adapters.slack.gate import Refusals, Refused, check_signature, parse
 from bot.adapters.slack.listeners import register_listeners
 from bot.config import Config, ConfigError
+from bot.core.cards import Card
 from bot.core.coalesce import Coalescer
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
 from bot.core.service import Service
 from bot.metrics import Link
 
@@ -252,6 +255,9 @@ class SlackAdapter:
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack: Slack unreachable at start-up (%s); starting anyway",
                         type(exc).__name__)
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        return await self.delivery.dm_outcome(user.user_id, card)
 
     async def wait_closed(self) -> None:
         # Never on its own: HTTP mode is served by the runner's listener, and the Socket
