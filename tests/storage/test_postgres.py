@@ -162,6 +162,11 @@ def test_cli_exit_codes_and_masked_password(tmp_path: Path, pg_database: str) ->
     assert down.returncode == 1 and "does not answer" in down.stderr
     for done in (missing, down):
         assert "hunter2-secret" not in done.stdout + done.stderr
+    run = pathbot(["run"], tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s3cr3t",
+                  PATHBOT_HTTP_PORT="0", PATHBOT_DB=server_dsn("test", "no_such_role_pathbot",
+                                                               "hunter2-secret"))
+    assert run.returncode == 2 and "refused the login" in run.stderr, run.stderr
+    assert "hunter2-secret" not in run.stdout + run.stderr
     ok = pathbot(["db", "migrate"], tmp_path, PATHBOT_DB=pg_database)
     assert ok.returncode == 0, ok.stderr
     assert f"applied now: {', '.join(f'{v:04d}' for v in VERSIONS)}" in ok.stdout
