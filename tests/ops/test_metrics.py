@@ -23,6 +23,8 @@ from tests.ops.slack_user import ALICE, SlackUser
 
 DASHBOARD = REPO / "deploy" / "grafana-dashboard.json"
 LABELS = {"platform", "kind", "outcome", "op", "shard", "le", "quantile"}
+
+
 async def test_metrics_and_readiness_of_a_running_pathbot(
     fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
