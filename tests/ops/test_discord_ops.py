@@ -11,8 +11,8 @@ import aiohttp
 
 from tests.fakes.discord_fake import FakeDiscord
 from tests.ops.process import Pathbot, base_env
+from tests.ops.promtext import samples, value
 from tests.ops.test_logs import records
-from tests.ops.test_metrics import samples, value
 
 TOKEN = "test-token-abcdef123456"
 

@@ -18,20 +18,11 @@ from tests.fakes.minimal_slack_app import APP_TOKEN
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import DEFAULT_TEAM_ID
 from tests.ops.process import Pathbot, slack_env
+from tests.ops.promtext import samples, value
 from tests.ops.slack_user import ALICE, SlackUser
 
 DASHBOARD = REPO / "deploy" / "grafana-dashboard.json"
 LABELS = {"platform", "kind", "outcome", "op", "shard", "le", "quantile"}
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def samples(text: str) -> Samples:
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
-def value(found: Samples, name: str, **labels: str) -> float:
-    return found.get((name, frozenset(labels.items())), 0.0)
 
 
 async def test_metrics_and_readiness_of_a_running_pathbot(

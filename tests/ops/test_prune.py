@@ -80,10 +80,12 @@ async def test_pathbot_run_prunes_and_the_old_buttons_say_the_quiz_expired(
         fresh = await session_at(content, store, person("U0NEW"), NOW, 1)
     finally:
         await store.close()
-    bot = await Pathbot.start(slack_env(fake, tmp_path, PATHBOT_SESSION_TTL_DAYS="30"),
-                              tmp_path)
+    env = slack_env(fake, tmp_path, PATHBOT_SESSION_TTL_DAYS="30", PATHBOT_METRICS="0")
+    bot = await Pathbot.start(env, tmp_path)
     try:
         await bot.until(lambda text: "pruned 1 unfinished quiz sessions" in text)
+        assert (await bot.get(http, "/metrics"))[0] == 404  # PATHBOT_METRICS=0: none
+        assert (await bot.get(http, "/readyz"))[0] == 200
         alice.url = f"{bot.base}/slack/events"
         answer = await alice.press(actions.build("ans", stale, 1, 0))
     finally:
