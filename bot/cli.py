@@ -13,13 +13,13 @@ from bot.bootstrap import build_service, open_store
 from bot.config import Config, ConfigError, load_config
 from bot.core.content import check_content
 from bot.core.errors import ContentError
-from bot.core.ports import StoreUnavailable
 from bot.logs import setup_logging
+from bot.storage.errors import StoreFileError, StoreRefused, StoreUnavailable
 from bot.storage.migrate import MigrationError
 
 log = logging.getLogger(__name__)
 
-DB_UNAVAILABLE = 3  # exit code: the database cannot be opened or written
+DB_FILE_UNUSABLE = 3  # exit code: the SQLite file cannot be opened or written
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="folder (default: PATHBOT_CONTENT)")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="action", required=True)
     db.add_parser("migrate", help="apply pending migrations")
+    slack = sub.add_parser("slack", help="Slack tools").add_subparsers(dest="action",
+                                                                     required=True)
+    slack.add_parser("manifest", help="print the Slack app manifest (slack/manifest.yml)")
     return p
 
 
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
     default_level = "WARNING" if args.command == "console" else "INFO"
-    setup_logging(config.log_level or default_level, config.secrets())
+    setup_logging(config.log_level or default_level, config.secrets(), config.log_format)
     try:
         return _dispatch(args, config)
     except ContentError as exc:
@@ -54,9 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationError as exc:
         print(f"pathbot: {exc}", file=sys.stderr)
         return 1
-    except StoreUnavailable as exc:  # damaged, read-only, disk full: see the README
+    except StoreRefused as exc:  # a wrong DSN or login: a restart will not help
         print(f"pathbot: {exc}", file=sys.stderr)
-        return DB_UNAVAILABLE
+        return 2
+    except StoreUnavailable as exc:  # the database server does not answer: worth a retry
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return 1
+    except StoreFileError as exc:  # damaged, read-only, disk full: see the README
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return DB_FILE_UNUSABLE
     except ConfigError as exc:  # e.g. a platform refused a token at start-up
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
@@ -70,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "content":
         return content_check(args.dir or config.content_dir)
+    if args.command == "slack":
+        return slack_manifest()
     if args.command == "db":
         return asyncio.run(db_migrate(config))
     if args.command == "console":
@@ -91,11 +102,19 @@ def content_check(directory: Path) -> int:
     return 0
 
 
+def slack_manifest() -> int:
+    from bot.adapters.slack.manifest import manifest
+    from bot.core.commands import COMMANDS
+
+    sys.stdout.write(manifest(COMMANDS))
+    return 0
+
+
 async def db_migrate(config: Config) -> int:
     store = await open_store(config)
     await store.close()
     applied = ", ".join(f"{v:04d}" for v in store.applied_migrations) or "none pending"
-    print(f"ok: {config.db_path} is up to date (applied now: {applied})")
+    print(f"ok: {config.db_label()} is up to date (applied now: {applied})")
     return 0
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from bot.bundled import bundled_dir
 
@@ -22,10 +23,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    db_path: Path
+    db_path: Path  # the SQLite file; unused when db_dsn is set
     content_dir: Path
     log_level: str = ""  # "" when unset: INFO for `run`, WARNING for the console
     db_synchronous: str = "NORMAL"
+    db_dsn: str = field(default="", repr=False)  # postgresql://…: PostgreSQL instead of SQLite
+    db_pool: int = 10
     discord_token: str = field(default="", repr=False)
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str = ""
@@ -37,12 +40,53 @@ class Config:
     slack_admins: tuple[str, ...] = ()
     http_host: str = "127.0.0.1"
     http_port: int = 3000
+    log_format: str = "text"  # or json: one JSON object per line
+    shutdown_grace: float = 10.0  # seconds `pathbot run` lets work finish on SIGTERM
+    session_ttl_days: float = 30.0  # unfinished quiz sessions untouched this long are pruned
+    metrics: bool = True  # GET /metrics and recording them (PATHBOT_METRICS=0: off)
+    nudge_every: float = 7 * 86400.0  # seconds between learning-path reminders
 
     def secrets(self) -> tuple[str, ...]:
         """Every token set, for the log filter that masks them."""
         values = (self.discord_token, self.slack_bot_token, self.slack_app_token,
-                  self.slack_signing_secret)
+                  self.slack_signing_secret, dsn_password(self.db_dsn))
         return tuple(v for v in values if v)
+
+    def db_label(self) -> str:
+        """The database for messages: the file, or the DSN with its password masked."""
+        return mask_dsn(self.db_dsn) if self.db_dsn else str(self.db_path)
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def parse_db(value: str, cwd: Path) -> tuple[Path, str]:
+    """PATHBOT_DB -> (SQLite file, PostgreSQL DSN); exactly one is meaningful."""
+    if value.lower().startswith(POSTGRES_SCHEMES):
+        return cwd / "data" / "pathbot.sqlite3", value
+    if value.lower().startswith("sqlite://"):
+        path = value[len("sqlite://"):]
+        if not path.startswith("/"):
+            raise ConfigError("PATHBOT_DB: write sqlite:///absolute/path (three slashes) "
+                              f"or a plain file path, got {value!r}")
+        return Path(path), ""
+    if "://" in value:
+        raise ConfigError("PATHBOT_DB must be a file path, sqlite:///abs/path or "
+                          f"postgresql://…, got {mask_dsn(value)}")
+    return Path(value), ""
+
+
+def dsn_password(dsn: str) -> str:
+    try:
+        return unquote(urlsplit(dsn).password or "") if dsn else ""
+    except ValueError:
+        return ""
+
+
+def mask_dsn(dsn: str) -> str:
+    """`dsn` with the password (in the authority or a password= parameter) as ***."""
+    masked = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", dsn)
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", masked)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -76,8 +120,11 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
     def get(name: str, default: str = "") -> str:
         return env.get(name, "").strip() or default
 
+    db_path, db_dsn = parse_db(get("PATHBOT_DB", str(cwd / "data" / "pathbot.sqlite3")), cwd)
     return Config(
-        db_path=Path(get("PATHBOT_DB", str(cwd / "data" / "pathbot.sqlite3"))),
+        db_path=db_path,
+        db_dsn=db_dsn,
+        db_pool=_int(get("PATHBOT_DB_POOL", "10"), "PATHBOT_DB_POOL", low=1),
         content_dir=Path(get("PATHBOT_CONTENT", str(bundled_dir("content")))),
         log_level=_choice(get("PATHBOT_LOG_LEVEL").upper(), "PATHBOT_LOG_LEVEL", LOG_LEVELS),
         db_synchronous=_choice(get("PATHBOT_DB_SYNCHRONOUS", "NORMAL").upper(),
@@ -93,14 +140,51 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
         slack_admins=tuple(x for x in get("PATHBOT_SLACK_ADMINS").replace(",", " ").split()),
         http_host=get("PATHBOT_HTTP_HOST", "127.0.0.1"),
         http_port=_int(get("PATHBOT_HTTP_PORT", "3000"), "PATHBOT_HTTP_PORT"),
+        log_format=_choice(get("PATHBOT_LOG_FORMAT", "text").lower(), "PATHBOT_LOG_FORMAT",
+                           ("text", "json")),
+        shutdown_grace=_positive(get("PATHBOT_SHUTDOWN_GRACE", "10"), "PATHBOT_SHUTDOWN_GRACE"),
+        session_ttl_days=_positive(get("PATHBOT_SESSION_TTL_DAYS", "30"),
+                                   "PATHBOT_SESSION_TTL_DAYS"),
+        metrics=_choice(get("PATHBOT_METRICS", "1"), "PATHBOT_METRICS", ("0", "1")) == "1",
+        nudge_every=_duration(get("PATHBOT_NUDGE_EVERY", "7d"), "PATHBOT_NUDGE_EVERY"),
     )
 
 
-def _int(value: str, name: str) -> int:
+def _int(value: str, name: str, low: int | None = None) -> int:
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if low is not None and number < low:
+        raise ConfigError(f"{name} must be at least {low}, got {number}")
+    return number
+
+
+def _positive(value: str, name: str) -> float:
+    """A number of seconds or days above zero (fractions allowed)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number < float("inf"):
+        raise ConfigError(f"{name} must be a number above 0, got {value!r}")
+    return number
+
+
+UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _duration(value: str, name: str) -> float:
+    """`90s`, `15m`, `12h`, `7d` (or plain seconds) as seconds above zero."""
+    unit = UNITS.get(value[-1:].lower())
+    number = value[:-1] if unit else value
+    try:
+        seconds = float(number) * (unit or 1.0)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{name} must be a duration such as 7d, 12h, 30m or 90s, got {value!r}")
+    return seconds
 
 
 def _int_or_none(value: str, name: str) -> int | None:

@@ -6,6 +6,11 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.core.cards import Card
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
+from bot.metrics import Link
+
 
 class StartError(Exception):
     """The platform could not be reached at start-up (not a wrong setting: try again)."""
@@ -17,11 +22,17 @@ class Adapter(Protocol):
     def routes(self) -> list[web.AbstractRouteDef]:
         """Routes to serve on the shared HTTP listener (empty if none)."""
 
+    def links(self) -> list[Link]:
+        """The state of each connection to the platform, now (/readyz, pathbot_up)."""
+
     async def start(self) -> None:
         """Connect and begin handling events; return once started (not when done)."""
 
     async def stop(self) -> None:
         """Disconnect and release resources; safe to call more than once."""
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        """Send `card` to `user` by direct message, on this platform (reminders)."""
 
     async def wait_closed(self) -> None:
         """Return only when the adapter has ended on its own after start() (its platform

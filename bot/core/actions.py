@@ -6,50 +6,98 @@ be checked against SQLite after a restart; nothing waits in memory for a button.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from bot.core.cards import Reply
 from bot.core.errors import InvalidAction
 from bot.core.limits import ACTION_ID
+from bot.core.models import Place, UserRef
 
-Verb = Literal["start", "ans", "back", "share", "path", "retake", "forget", "keep"]
+if TYPE_CHECKING:  # the service imports this table; at run time it is only called
+    from bot.core.service import Service
+
+Verb = Literal["start", "ans", "back", "share", "path", "retake", "forget", "keep",
+               "done", "undo", "remind", "quiet"]
 PREFIX = "pb"
 _TOKEN = r"[A-Za-z0-9_-]{1,32}"
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    "start": re.compile(rf"pb:start:(?P<ref>{_TOKEN})"),
-    "ans": re.compile(rf"pb:ans:(?P<ref>{_TOKEN}):(?P<q>\d{{1,3}}):(?P<o>\d{{1,2}})"),
-    "back": re.compile(rf"pb:back:(?P<ref>{_TOKEN}):(?P<q>\d{{1,3}})"),
-    "share": re.compile(rf"pb:share:(?P<ref>{_TOKEN})"),
-    "path": re.compile(rf"pb:path:(?P<ref>{_TOKEN})"),
-    "retake": re.compile(rf"pb:retake:(?P<ref>{_TOKEN})"),
-    "forget": re.compile(r"pb:forget:(?P<ref>confirm)"),
-    "keep": re.compile(r"pb:keep:(?P<ref>cancel)"),
+_REF = rf"(?P<ref>{_TOKEN})"
+_QUESTION = r"(?P<q>\d{1,3})"
+_VERSION = r"(?P<v>[0-9a-f]{12})"  # the content version the button was built with
+_OWNER = r"(?P<w>[0-9a-f]{8})"  # whose path it is (owner_tag)
+_STAGE = rf"{_REF}:(?P<q>\d{{1,2}}):{_VERSION}:{_OWNER}"  # role, stage index
+
+
+@dataclass(frozen=True)
+class Press:
+    """One press of a pathbot button: who, which action, where; `mention` names the
+    person in a shared card."""
+
+    user: UserRef
+    action: Action
+    place: Place
+    mention: str = ""
+
+
+@dataclass(frozen=True)
+class VerbSpec:
+    """A row of the button table: the id's arguments after `pb:<verb>:`, whether the answer
+    replaces the message the button was on (the private quiz flow advancing in place) or
+    comes as a new private message (Start on the public card; Share and the path button, so
+    the result card keeps its buttons), and the service call that answers it."""
+
+    args: str
+    replaces_message: bool
+    run: Callable[[Service, Press], Awaitable[Reply]]
+
+
+VERBS: dict[str, VerbSpec] = {
+    "start": VerbSpec(_REF, False, lambda s, p: s.on_start(p)),
+    "ans": VerbSpec(rf"{_REF}:{_QUESTION}:(?P<o>\d{{1,2}})", True, lambda s, p: s.on_answer(p)),
+    "back": VerbSpec(rf"{_REF}:{_QUESTION}", True, lambda s, p: s.on_back(p)),
+    "share": VerbSpec(_REF, False, lambda s, p: s.on_share(p)),
+    "path": VerbSpec(_REF, False, lambda s, p: s.on_path(p)),
+    "retake": VerbSpec(_REF, True, lambda s, p: s.on_retake(p)),
+    "forget": VerbSpec(r"(?P<ref>confirm)", True, lambda s, p: s.on_forget(p)),
+    "keep": VerbSpec(r"(?P<ref>cancel)", True, lambda s, p: s.on_keep(p)),
+    # The learning path's buttons: the answer is the path card again, updated in place.
+    "done": VerbSpec(_STAGE, True, lambda s, p: s.on_stage(p, done=True)),
+    "undo": VerbSpec(_STAGE, True, lambda s, p: s.on_stage(p, done=False)),
+    "remind": VerbSpec(rf"{_REF}:{_VERSION}:{_OWNER}", True, lambda s, p: s.on_remind(p)),
+    "quiet": VerbSpec(rf"{_REF}:{_OWNER}", True, lambda s, p: s.on_quiet(p)),
 }
+_PATTERNS = {verb: re.compile(rf"{PREFIX}:{verb}:{spec.args}") for verb, spec in VERBS.items()}
 # One pattern for adapters that route every pathbot button to a single handler
 # (discord.ui.DynamicItem template, slack-bolt action matcher).
 ANY_ACTION = re.compile(r"pb:(?P<verb>[a-z]+):(?P<rest>[A-Za-z0-9_:-]{1,90})")
 
 
-# Presses answered in a new private message: Start (on the public card), and Share and
-# the path button, so the result card keeps its buttons. Every other press replaces the
-# private message its button was on (the quiz flow advancing in place).
-OPENS_NEW_MESSAGE = frozenset({"start", "share", "path"})
-
-
 def replaces_message(action_id: str) -> bool:
     """Whether the answer to this press replaces the message the button was on."""
     match = ANY_ACTION.fullmatch(action_id)
-    return match is not None and match["verb"] not in OPENS_NEW_MESSAGE
+    spec = VERBS.get(match["verb"]) if match else None
+    return spec is not None and spec.replaces_message
 
 
 @dataclass(frozen=True)
 class Action:
     verb: Verb
-    ref: str  # session id, quiz card id, or a fixed word for forget/keep
-    question: int = -1
+    ref: str  # session id, quiz card id, role id, or a fixed word for forget/keep
+    question: int = -1  # the question, or the stage of a learning path
     option: int = -1
+    version: str = ""  # content version (learning-path buttons)
+    owner: str = ""  # owner_tag of the person whose path it is
+
+
+def owner_tag(user: UserRef) -> str:
+    """A short fingerprint of a person, carried by their learning-path buttons so that
+    nobody else can press them (8 hex characters: not the id itself)."""
+    who = f"{user.platform}:{user.workspace}:{user.user_id}".encode()
+    return hashlib.sha256(who).hexdigest()[:8]
 
 
 def new_id() -> str:
@@ -57,12 +105,14 @@ def new_id() -> str:
     return secrets.token_urlsafe(9)
 
 
-def build(verb: Verb, ref: str, question: int = -1, option: int = -1) -> str:
+def build(verb: Verb, ref: str, question: int = -1, option: int = -1, *,
+          version: str = "", owner: str = "") -> str:
     parts = [PREFIX, verb, ref]
     if question >= 0:
         parts.append(str(question))
     if option >= 0:
         parts.append(str(option))
+    parts += [p for p in (version, owner) if p]
     action_id = ":".join(parts)
     if len(action_id) > ACTION_ID or not _PATTERNS[verb].fullmatch(action_id):
         raise ValueError(f"cannot build action id from {parts}")
@@ -84,4 +134,6 @@ def parse(action_id: str) -> Action:
         ref=groups["ref"],
         question=int(groups.get("q") or -1),
         option=int(groups.get("o") or -1),
+        version=groups.get("v") or "",
+        owner=groups.get("w") or "",
     )

@@ -187,13 +187,14 @@ class _Builder:
         return skill
 
     def path(self, node: yaml.Node, at: At) -> LearningPath:
-        f = self.r.mapping(node, at, ("role", "intro", "stages"))
+        f = self.r.mapping(node, at, ("role", "intro", "stages", "finished"))
         role_id = self.r.ident(*f["role"]) if "role" in f else ""
         if "role" in f:
             self.origins.refs.append(("role", role_id, f["role"][1]))
         stages = tuple(self.stage(*item) for item in self._items(f, "stages"))
-        path = LearningPath(role_id=role_id, intro=self._texts(f)("intro", limits.PARAGRAPH),
-                            stages=stages)
+        t = self._texts(f)
+        path = LearningPath(role_id=role_id, intro=t("intro", limits.PARAGRAPH), stages=stages,
+                            finished=t("finished", limits.PARAGRAPH))
         self.origins.note(path, at)
         return path
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+log = logging.getLogger(__name__)
+
 # What every adapter says, privately, when a handler fails for a reason that is not the
 # user's (the failure itself is logged with its traceback).
 APOLOGY = "Sorry, something went wrong on our side; it has been logged. Please try again."
@@ -50,8 +54,9 @@ class ContentChanged(DomainError):
 class UnknownSession(DomainError):
     def __init__(self) -> None:
         super().__init__(
-            "That quiz no longer exists (its data may have been deleted with /forget). "
-            "Run /quiz to start again."
+            "That quiz no longer exists: it expired (unfinished quizzes are deleted after "
+            "a while) or was deleted with /forget. Press Start on the quiz card, or run "
+            "/quiz, to take it again."
         )
 
 
@@ -88,6 +93,21 @@ class NoResultYet(DomainError):
         )
 
 
+class PathChanged(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The learning path changed since this message was sent — run /path for the "
+            "current one (your progress is kept)."
+        )
+
+
+class NotYourPath(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This learning path belongs to someone else. Run /path for your own."
+        )
+
+
 class NotAllowed(DomainError):
     pass
 
@@ -98,3 +118,17 @@ class ContentError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+def user_text(exc: BaseException, what: str) -> str:
+    """The one way a failure becomes what the person is told (privately), and its log line.
+
+    A DomainError is something they can act on: its message, logged at INFO without ids.
+    Anything else is a bug: logged with its traceback, and a short apology. `what` names
+    what failed for the log: a command name or a button id (never a token or a user id).
+    """
+    if isinstance(exc, DomainError):
+        log.info("refused %s: %s", what, type(exc).__name__)
+        return exc.user_message
+    log.error("unexpected error handling %s", what, exc_info=exc)
+    return APOLOGY

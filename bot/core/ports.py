@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.core.errors import DomainError
 from bot.core.models import UserRef
-from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
+from bot.core.records import Forgotten, Nudge, NudgeStop, QuizCard, QuizResult, QuizSession
 
 
 class Store(Protocol):
@@ -64,14 +64,55 @@ class Store(Protocol):
     async def dms_closed(self, user: UserRef) -> bool: ...
 
     async def forget(self, user: UserRef) -> Forgotten:
-        """Delete every row about the user in one transaction; what was deleted."""
+        """Delete every row about the user (sessions, answers, results, DM note, path
+        progress, reminders) in one transaction; what was deleted."""
+
+    # -- learning-path progress and reminders ------------------------------------------
+
+    async def set_stage(
+        self, user: UserRef, role: str, stage: str, scope: str, done: bool, now: float
+    ) -> bool:
+        """Mark the stage of the user's path for `role` done (or not done). True only if
+        this call changed it: a double press, or two processes, change it once."""
+
+    async def stages_done(self, user: UserRef, role: str) -> frozenset[str]:
+        """The stage ids the user marked done on the path for `role`."""
+
+    async def progress_counts(self, platform: str, scope: str) -> dict[str, dict[int, int]]:
+        """Role -> {number of stages done: people}, for the people who last ticked a stage
+        in this server/workspace."""
+
+    async def finished_since(self, platform: str, scope: str, since: float) -> list[float]:
+        """When each quiz here was finished (result times), since `since`."""
+
+    async def set_nudge(self, nudge: Nudge) -> None:
+        """Create or replace the user's reminder schedule."""
+
+    async def get_nudge(self, user: UserRef) -> Nudge | None: ...
+
+    async def stop_nudge(self, user: UserRef, reason: NudgeStop) -> bool:
+        """Stop the user's reminders (keeping the row: `reason` is shown once by /path).
+        True if they were on."""
+
+    async def clear_nudge(self, user: UserRef) -> None:
+        """Delete the user's reminder schedule, whatever its state."""
+
+    async def claim_due_nudges(self, now: float, limit: int = 100) -> list[Nudge]:
+        """Reminders that are on and due at `now`, each moved to `now + every` in the same
+        write, so that of several processes exactly one gets each, and a reminder missed
+        while pathbot was down is sent once, not once per missed interval."""
+
+    async def reschedule_nudge(self, user: UserRef, due_at: float) -> None:
+        """Make the user's reminder (if on) due at `due_at` (a transient DM failure: again
+        at the next tick)."""
+
+    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
+        """Delete up to `limit` unfinished sessions (with their answers) last touched before
+        `touched_before` (Unix seconds); how many. One short transaction per call: callers
+        loop in batches. A finished session (a result) is never deleted, nor one touched
+        since, so several replicas may prune at once."""
 
     async def close(self) -> None: ...
-
-
-class StoreUnavailable(Exception):
-    """The database cannot be opened or written (damaged, read-only, disk full...). The
-    message names the file and what to do; `pathbot` prints it and exits 3."""
 
 
 class StoreBusy(DomainError):

@@ -84,3 +84,20 @@ class QuizCard:
         """(channel id, message id) of the posted card; ("", "") before it is posted."""
         channel_id, _, message_id = self.message_ref.partition(":")
         return channel_id, message_id
+
+
+NudgeStop = Literal["", "user", "done", "closed"]
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A person's reminder schedule: their next unfinished stage of `role` by DM, every
+    `every` seconds, sent where they took the quiz (platform and workspace of `user`, and
+    `scope`: the server or workspace). `stopped` is "" while on, else why it stopped."""
+
+    user: UserRef
+    role: str
+    scope: str
+    every: float
+    due_at: float
+    stopped: NudgeStop = ""

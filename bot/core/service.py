@@ -6,14 +6,19 @@ message privately. The service holds no per-user state in memory: all of it is i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core import actions
+from bot.core import actions, stats_chart
 from bot.core import card_builders as build
-from bot.core.cards import Card, Reply
+from bot.core.actions import Press
+from bot.core.cards import Card, Image, Reply, Section
+from bot.core.commands import COMMANDS, STATS_REFUSAL, Command, Invocation, Source
+from bot.core.commands import find as find_command
+from bot.core.companion import WEEK, Companion
 from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
@@ -25,38 +30,40 @@ from bot.core.errors import (
     UnknownRole,
     UnknownSession,
 )
-from bot.core.learning_paths import advise
 from bot.core.models import Content, Place, UserRef
+from bot.core.path_cards import progress_line
 from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [
-    ("/compare [dimension]", "the two roles side by side, or one dimension of them"),
-    ("/role <role>", "one role in detail"),
-    ("/quiz", "post the “Which path fits you?” quiz; everyone answers privately"),
-    ("/results", "your saved results, newest first"),
-    ("/path [role]", "a learning path by DM, for your latest result or the role named"),
-    ("/forget", "delete everything pathbot stores about you"),
-    ("/stats", "how people here came out (admins)"),
-]
-STATS_REFUSAL = ("Only admins can see /stats (Discord: Manage Server permission; Slack: "
-                 "workspace admins or the people in PATHBOT_SLACK_ADMINS).")
+NO_RESULTS = ("Nobody here has finished the quiz yet, so there is nothing to chart. Post it "
+              "in a channel with /quiz; the chart appears with the first result.")
 
 
-class Service:
+class Service(Companion):
     def __init__(
-        self, content: Content, store: Store, clock: Callable[[], float] = time.time
+        self, content: Content, store: Store, clock: Callable[[], float] = time.time,
+        commands: tuple[Command, ...] = COMMANDS, nudge_every: float = WEEK,
     ) -> None:
         self.content = content
         self.store = store
         self.clock = clock
+        self.nudge_every = nudge_every  # seconds between reminders (PATHBOT_NUDGE_EVERY)
+        self.commands = commands  # the table every adapter registers (bot/core/commands.py)
+
+    async def command(self, name: str, invocation: Invocation) -> Reply:
+        """Run the slash command `name` (`/quiz`, as typed) from the table; /help with a
+        notice for a name that is not in it."""
+        found = find_command(self.commands, name)
+        if found is None:
+            return Reply(self.help(), notice=f"Unknown command {name!r}.")
+        return await found.invoke(self, invocation)
 
     # -- read-only commands ----------------------------------------------------------------
     def help(self) -> Card:
-        return build.help_card(COMMANDS)
+        return build.help_card([(c.usage, c.description) for c in self.commands])
 
     def compare(self, dimension: str | None = None) -> Card:
         if not dimension:
@@ -81,6 +88,13 @@ class Service:
     def dimension_choices(self) -> list[tuple[str, str]]:
         return [(d.name, d.id) for d in self.content.dimensions]
 
+    def suggestions(self, source: Source, typed: str = "") -> list[tuple[str, str]]:
+        """(name, value) pairs for a command argument, filtered by what was typed."""
+        if source is Source.ROLES:
+            return self.role_choices(typed)
+        typed = typed.strip().lower()
+        return [(n, i) for n, i in self.dimension_choices() if typed in n.lower() or typed in i]
+
     # -- the in-channel quiz card -------------------------------------------------------------
     async def open_quiz(self, place: Place) -> tuple[str, Card]:
         card = QuizCard(actions.new_id(), place.platform, place.scope, place.channel_id,
@@ -104,23 +118,53 @@ class Service:
     async def press(self, user: UserRef, action_id: str, place: Place, mention: str = "") -> Reply:
         """Handle any pathbot button. `mention` is how to name the user in a shared card."""
         action = actions.parse(action_id)
-        if action.verb == "start":
-            return Reply(await self._start(user, action.ref, place))
-        if action.verb == "forget":
-            gone = await self.store.forget(user)
-            log.info("forget: deleted %d rows for a %s user", gone.rows, user.platform)
-            return Reply(build.notice("Deleted", f"Everything pathbot stored about you is gone "
-                                      f"({gone.rows} records)."), refresh_cards=gone.card_ids)
-        if action.verb == "keep":
-            return Reply(build.notice("Nothing deleted", "Your data is untouched."))
-        session = await self.store.get_session(action.ref)
+        return await actions.VERBS[action.verb].run(self, Press(user, action, place, mention))
+
+    # -- what each button does (the table is actions.VERBS) -----------------------------
+    async def on_start(self, press: Press) -> Reply:
+        return Reply(await self._start(press.user, press.action.ref, press.place))
+
+    async def on_answer(self, press: Press) -> Reply:
+        session = await self._session(press.action.ref)
+        return await self._answer(press.user, session, press.action.question, press.action.option)
+
+    async def on_back(self, press: Press) -> Reply:
+        session = await self._session(press.action.ref)
+        return await self._back(press.user, session, press.action.question)
+
+    async def on_share(self, press: Press) -> Reply:
+        session, res = await self._owned_result(press)
+        public = build.shared(self.content, press.mention or "Someone", res)  # before marking
+        if not await self.store.mark_shared(session.id):
+            return Reply(build.notice("Already shared", "Your result is already in the channel."))
+        return Reply(build.notice("Shared", "Your result is now in the channel."), public=public)
+
+    async def on_path(self, press: Press) -> Reply:
+        session, res = await self._owned_result(press)
+        answers = session.answers if self._current(session) else ()
+        return await self._path_reply(press.user, res.top_role, answers)
+
+    async def on_retake(self, press: Press) -> Reply:
+        session = await self._owned(press)
+        card = await self.store.get_quiz_card(session.card_id)
+        if card is None:
+            raise InvalidAction()
+        return Reply(await self._new_session(press.user, card))
+
+    async def on_forget(self, press: Press) -> Reply:
+        gone = await self.store.forget(press.user)
+        log.info("forget: deleted %d rows for a %s user", gone.rows, press.user.platform)
+        return Reply(build.notice("Deleted", f"Everything pathbot stored about you is gone "
+                                  f"({gone.rows} records)."), refresh_cards=gone.card_ids)
+
+    async def on_keep(self, press: Press) -> Reply:
+        return Reply(build.notice("Nothing deleted", "Your data is untouched."))
+
+    async def _session(self, session_id: str) -> QuizSession:
+        session = await self.store.get_session(session_id)
         if session is None:
             raise UnknownSession()
-        if action.verb == "ans":
-            return await self._answer(user, session, action.question, action.option)
-        if action.verb == "back":
-            return await self._back(user, session, action.question)
-        return await self._after_result(user, session, action.verb, mention)
+        return session
 
     async def _start(self, user: UserRef, card_id: str, place: Place) -> Card:
         card = await self.store.get_quiz_card(card_id)
@@ -171,31 +215,25 @@ class Service:
             raise UnknownSession()
         return Reply(build.question(self.content, fresh))
 
-    async def _after_result(
-        self, user: UserRef, session: QuizSession, verb: str, mention: str
-    ) -> Reply:
-        ensure_owner(session, user)
-        if verb == "retake":
-            card = await self.store.get_quiz_card(session.card_id)
-            if card is None:
-                raise InvalidAction()
-            return Reply(await self._new_session(user, card))
+    async def _owned(self, press: Press) -> QuizSession:
+        session = await self._session(press.action.ref)
+        ensure_owner(session, press.user)
+        return session
+
+    async def _owned_result(self, press: Press) -> tuple[QuizSession, QuizResult]:
+        """The presser's finished session and its result, for a button of the result card."""
+        session = await self._owned(press)
         res = await self.store.get_result(session.id)
         if res is None:
             raise InvalidAction()
         if res.top_role not in self.content.role_index:
             raise RoleRemoved()
-        if verb == "path":
-            answers = session.answers if self._current(session) else ()
-            return await self._path_reply(user, res.top_role, answers)
-        public = build.shared(self.content, mention or "Someone", res)  # before marking it
-        if not await self.store.mark_shared(session.id):
-            return Reply(build.notice("Already shared", "Your result is already in the channel."))
-        return Reply(build.notice("Shared", "Your result is now in the channel."), public=public)
+        return session, res
 
     # -- personal commands ------------------------------------------------------------------
     async def results(self, user: UserRef) -> Card:
-        return build.results(self.content, await self.store.list_results(user))
+        items = await self.store.list_results(user)
+        return build.results(self.content, items, await self.progress_text(user, items))
 
     async def path(self, user: UserRef, role: str | None = None) -> Reply:
         """The learning path for the role named, else for the latest result, as a DM."""
@@ -215,13 +253,17 @@ class Service:
         return session.content_version == self.content.version
 
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
-        if role_id not in self.content.role_index:
-            raise RoleRemoved()
-        card = build.path(self.content, advise(self.content, role_id, answers))
+        card = await self.path_card(user, role_id, answers)
+        note = await self.closed_note(user)
+        if note:  # on the card too: it is what the person sees if the DM fails again
+            card = replace(card, sections=(Section(note), *card.sections))
         if await self.store.dms_closed(user):
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
+        where = progress_line(self.content.path_for(role_id),
+                              await self.store.stages_done(user, role_id))
         name = self.content.role(role_id).name
-        return Reply(build.notice("Check your DMs", f"I sent you the {name} learning path."),
+        text = f"I sent you the {name} learning path ({where})."
+        return Reply(build.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
                      dm=card)
 
     async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
@@ -241,6 +283,24 @@ class Service:
         if not is_admin:
             raise NotAllowed(STATS_REFUSAL)
         return build.stats(self.content, await self.store.stats(place.platform, place.scope))
+
+    async def stats_reply(self, place: Place, is_admin: bool) -> Reply:
+        """/stats: the text table (kept for screen readers) and the chart as a PNG, drawn in
+        a thread; with no results here, a friendly text and no picture."""
+        if not is_admin:
+            raise NotAllowed(STATS_REFUSAL)
+        counts = await self.store.stats(place.platform, place.scope)
+        card = build.stats(self.content, counts)
+        if not any(counts.get(r.id) for r in self.content.roles):
+            return Reply(build.notice(card.title, NO_RESULTS))
+        now = self.clock()
+        since = stats_chart.week_starts(now)[0]
+        data = stats_chart.chart_data(
+            self.content, counts,
+            await self.store.finished_since(place.platform, place.scope, since),
+            await self.store.progress_counts(place.platform, place.scope), now)
+        png = await asyncio.to_thread(stats_chart.draw, data)
+        return Reply(card, image=Image(png, stats_chart.FILENAME, stats_chart.alt_text(data)))
 
 
 def _with_note(card: Card, note: str) -> Card:

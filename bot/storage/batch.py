@@ -38,6 +38,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import aiosqlite
 
+from bot import metrics
+
 K = TypeVar("K")
 V = TypeVar("V")
 Params = Mapping[str, Any] | Sequence[Any]
@@ -138,6 +140,7 @@ class GroupCommit(_Drain[Job]):
                 return
             await self._one_by_one(batch or self._take())
             return
+        metrics.store_batch(len(batch))
         for job, changed in zip(batch, wrote, strict=True):
             _settle(job.future, changed)
 

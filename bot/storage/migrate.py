@@ -28,6 +28,7 @@ import logging
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,8 +148,16 @@ def split_statements(sql: str, path: Path) -> tuple[str, ...]:
     return tuple(statements)
 
 
-def load_migrations(directory: Path) -> list[Migration]:
-    """Every `*.sql` file of `directory`, checked, in version order. Other files are ignored."""
+def whole_file(sql: str, path: Path) -> tuple[str, ...]:
+    """PostgreSQL runs a file as one script (function bodies hold `;` inside `$$`)."""
+    return (sql,)
+
+
+def load_migrations(
+    directory: Path, split: Callable[[str, Path], tuple[str, ...]] = split_statements
+) -> list[Migration]:
+    """Every `*.sql` file of `directory`, checked, in version order. Other files (and
+    folders, such as `postgres/`) are ignored."""
     found: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
         match = FILE_NAME.fullmatch(path.name)
@@ -157,7 +166,7 @@ def load_migrations(directory: Path) -> list[Migration]:
         version = int(match["version"])
         if version in found:
             raise DuplicateMigration(version, found[version].path, path)
-        statements = split_statements(path.read_text(encoding="utf-8"), path)
+        statements = split(path.read_text(encoding="utf-8"), path)
         found[version] = Migration(version, match["name"], path, statements)
     if not found:
         raise NoMigrations(directory)

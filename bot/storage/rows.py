@@ -1,16 +1,45 @@
-"""Between the store's records and SQLite rows: statements and their parameters out,
-records back."""
+"""Between the store's records and database rows: statements and their parameters out,
+records back. Shared by both engines: a row is anything indexed by column name (sqlite3.Row,
+asyncpg.Record); statements are written with SQLite's `:name` parameters, and `dollar()`
+turns one into PostgreSQL's `$n` form."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from itertools import groupby
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.models import UserRef
 from bot.core.records import QuizCard, QuizResult, QuizSession, RoleScore
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+@lru_cache(maxsize=64)
+def dollar(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with each `:name` as `$n` (numbered by first appearance), and the names in
+    order: `args(names, params)` gives the positional arguments."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return PARAM.sub(number, sql), tuple(names)
+
+
+def args(names: tuple[str, ...], params: Mapping[str, Any]) -> list[Any]:
+    return [params[name] for name in names]
+
 
 # Sessions with their answers in one statement (one row per answer, or one row with a NULL
 # option when there are none), so that a read needs no transaction.
@@ -42,16 +71,16 @@ def user_params(user: UserRef) -> dict[str, str]:
     return {"platform": user.platform, "workspace": user.workspace, "user_id": user.user_id}
 
 
-def user(row: sqlite3.Row) -> UserRef:
+def user(row: Row) -> UserRef:
     return UserRef(row["platform"], row["workspace"], row["user_id"])
 
 
-def sessions(found: Iterable[sqlite3.Row]) -> dict[str, QuizSession]:
+def sessions(found: Iterable[Row]) -> dict[str, QuizSession]:
     """Sessions by id from SELECT_SESSIONS's rows (one per answer, by id and question)."""
     return {sid: session(list(group)) for sid, group in groupby(found, lambda r: str(r["id"]))}
 
 
-def session(rows: list[sqlite3.Row]) -> QuizSession:
+def session(rows: list[Row]) -> QuizSession:
     """A session from its rows: one per answer in question order, or one with option NULL."""
     row = rows[0]
     return QuizSession(
@@ -82,7 +111,7 @@ def result_params(res: QuizResult) -> dict[str, Any]:
     }
 
 
-def result(row: sqlite3.Row) -> QuizResult:
+def result(row: Row) -> QuizResult:
     scores: Iterable[list[Any]] = json.loads(row["scores"])
     return QuizResult(
         session_id=row["session_id"], user=user(row), scope=row["scope"],
@@ -92,7 +121,7 @@ def result(row: sqlite3.Row) -> QuizResult:
     )
 
 
-def card(row: sqlite3.Row) -> QuizCard:
+def card(row: Row) -> QuizCard:
     return QuizCard(
         id=row["id"], platform=row["platform"], scope=row["scope"],
         channel_id=row["channel_id"], message_ref=row["message_ref"],

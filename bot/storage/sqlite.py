@@ -42,11 +42,12 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.core.models import UserRef
-from bot.core.ports import StoreUnavailable
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
+from bot.storage.errors import StoreFileError
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
+from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.sqlite_faults import (
     BUSY_TIMEOUT_MS,
     LOCK_WAIT,
@@ -54,6 +55,7 @@ from bot.storage.sqlite_faults import (
     unavailable,
     write_check,
 )
+from bot.storage.sqlite_paths import SqlitePaths
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ SELECT top_role, count(*) AS people FROM (
 GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
-class SqliteStore:
+class SqliteStore(SqlitePaths):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
@@ -118,10 +120,10 @@ class SqliteStore:
         try:
             return await cls._open(path, level)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(unavailable(path, exc)) from exc
+            raise StoreFileError(unavailable(path, exc)) from exc
         except MigrationFailed as exc:  # the disk, not the migration, when SQLite says so
             if isinstance(exc.__cause__, sqlite3.OperationalError):
-                raise StoreUnavailable(unavailable(path, exc.__cause__)) from exc
+                raise StoreFileError(unavailable(path, exc.__cause__)) from exc
             raise
 
     @classmethod
@@ -288,6 +290,7 @@ class SqliteStore:
             f"DELETE FROM results WHERE {USER}",
             f"DELETE FROM sessions WHERE {USER}",
             f"DELETE FROM dm_status WHERE {USER}",
+            *FORGET_PATHS,
         )
         deleted = 0
         async with self._write() as conn:
@@ -296,6 +299,18 @@ class SqliteStore:
             for sql in statements:
                 deleted += (await conn.execute(sql, rows.user_params(user))).rowcount
         return Forgotten(deleted, card_ids)
+
+    # -- upkeep --------------------------------------------------------------------------
+
+    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
+        """Answers go with their session (ON DELETE CASCADE); results only exist for
+        finished sessions, which are never selected."""
+        async with self._write() as conn:
+            deleted = await conn.execute(
+                "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+                " WHERE status = 'active' AND updated_at < ? LIMIT ?)",
+                (touched_before, max(limit, 0)))
+        return max(deleted.rowcount, 0)
 
     # -- transactions --------------------------------------------------------------------
 

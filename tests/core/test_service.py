@@ -1,4 +1,5 @@
-"""The service on a real SQLite store: the whole quiz journey and every press check."""
+"""The service on a real store (SQLite; PostgreSQL with PATHBOT_TEST_DB=postgres): the
+whole quiz journey and every press check."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from bot.core.errors import (
     UnknownSession,
 )
 from bot.core.models import Content, Place, UserRef
+from bot.core.ports import Store
 from bot.core.service import Service
-from bot.storage.sqlite import SqliteStore
 from tests.conftest import THREE_ROLES
 
 PLACE = Place("discord", "guild1", "chan1")
@@ -107,7 +108,7 @@ async def test_back_goes_one_question_back_and_allows_a_new_answer(service: Serv
 
 
 async def test_presses_are_checked_and_refusals_write_nothing(
-    service: Service, store: SqliteStore
+    service: Service, store: Store
 ) -> None:
     first = await start(service)
     answer = first.buttons[0][0].action_id
@@ -130,7 +131,7 @@ async def test_presses_are_checked_and_refusals_write_nothing(
 
 
 async def test_concurrent_double_press_stores_one_answer(
-    service: Service, store: SqliteStore
+    service: Service, store: Store
 ) -> None:
     first = await start(service)
     answer = first.buttons[0][0].action_id
@@ -143,7 +144,7 @@ async def test_concurrent_double_press_stores_one_answer(
 
 
 async def test_content_change_is_refused_and_writes_nothing(
-    service: Service, store: SqliteStore
+    service: Service, store: Store
 ) -> None:
     first = await start(service)
     answer = first.buttons[0][0].action_id
@@ -163,7 +164,7 @@ def renamed_content(tmp_path: Path, old: str, new: str) -> Content:
     return load_content(folder)
 
 
-async def test_double_start_makes_one_session(service: Service, store: SqliteStore) -> None:
+async def test_double_start_makes_one_session(service: Service, store: Store) -> None:
     card_id, _ = await service.open_quiz(PLACE)
     start_id = actions.build("start", card_id)
     cards = await asyncio.gather(*(service.press(ALICE, start_id, PLACE) for _ in range(4)))
@@ -171,7 +172,7 @@ async def test_double_start_makes_one_session(service: Service, store: SqliteSto
 
 
 async def test_result_buttons_after_the_content_changed(
-    service: Service, store: SqliteStore, tmp_path: Path
+    service: Service, store: Store, tmp_path: Path
 ) -> None:
     result = await finish_as(service, "ml_engineer")
     assert "ML Engineer" in result.title
@@ -227,7 +228,7 @@ async def test_path_by_role_latest_result_and_closed_dms(service: Service) -> No
 
 
 async def test_forget_deletes_everything_about_the_user(
-    service: Service, store: SqliteStore
+    service: Service, store: Store
 ) -> None:
     await finish(service, ALICE)
     await finish(service, BOB)
@@ -254,7 +255,7 @@ async def test_stats_counts_latest_result_per_person_and_needs_admin(service: Se
     assert card.sections[0].text.startswith("2 people have")
 
 
-async def test_three_role_content_runs_compare_and_quiz(store: SqliteStore) -> None:
+async def test_three_role_content_runs_compare_and_quiz(store: Store) -> None:
     content: Content = load_content(THREE_ROLES)
     service = Service(content, store)
     assert "Data Engineer" in service.compare().fields[0].value

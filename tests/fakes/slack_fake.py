@@ -29,6 +29,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_requests import DEFAULT_APP_ID, DEFAULT_TEAM_DOMAIN, DEFAULT_TEAM_ID
+from tests.fakes.slack_uploads import SlackUploads
 
 T = TypeVar("T")
 JsonDict = dict[str, Any]
@@ -307,6 +308,7 @@ class FakeSlack(LoopbackServer):
         self._dm_failures: dict[str, str] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._rate_limits: dict[str, list[int]] = {}
+        self.uploads = SlackUploads(self)  # the external file upload flow (slack_uploads.py)
         self._handlers: dict[str, ApiHandler] = self._default_handlers()
         self._drops: dict[str, int] = {}
         self._raw: dict[str, _RawAnswer] = {}
@@ -322,6 +324,7 @@ class FakeSlack(LoopbackServer):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/upload/{file_id}", self.uploads.receive)
         return app
 
     async def close_connections(self) -> None:
@@ -542,6 +545,8 @@ class FakeSlack(LoopbackServer):
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self.uploads.get_upload_url,
+            "files.completeUploadExternal": self.uploads.complete,
         }
 
     def _next_ts(self) -> str:

@@ -23,7 +23,8 @@ from bot.core.records import QuizSession
 from bot.storage.batch import Job, run_jobs
 from bot.storage.migrate import apply_migrations, migrations_dir
 from bot.storage.sqlite import SqliteStore
-from tests.storage.test_sqlite_store import make_result, raw_rows, start
+from tests.storage.test_sqlite_store import raw_rows
+from tests.storage.test_store import make_result, start
 
 
 class Trace:

@@ -118,7 +118,7 @@ async def test_0003_stamps_the_session_when_an_answer_is_stored(
         " 'active', 10, 10)"
     )
     await conn.execute("INSERT INTO answers VALUES ('s1', 0, 2, 11)")  # before 0003: no stamp
-    assert await apply_migrations(conn, migrations_dir()) == [3]
+    assert await apply_migrations(conn, migrations_dir()) == VERSIONS[2:]
     assert query(db, "SELECT updated_at FROM sessions") == [(10.0,)]
 
     insert = "INSERT INTO answers VALUES ('s1', ?, 1, ?) ON CONFLICT DO NOTHING"

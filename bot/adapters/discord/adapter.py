@@ -11,10 +11,14 @@ from aiohttp import web
 
 from bot.adapters.base import StartError
 from bot.adapters.discord.client import PathbotClient, set_endpoints
-from bot.adapters.discord.delivery import Responder, Tally
+from bot.adapters.discord.delivery import Direct, Responder, Tally
 from bot.adapters.discord.handlers import Handlers
 from bot.config import Config, ConfigError
+from bot.core.cards import Card
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
 from bot.core.service import Service
+from bot.metrics import Link
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,15 @@ class DiscordAdapter:
     def routes(self) -> list[web.AbstractRouteDef]:
         return []  # the gateway is an outgoing websocket: nothing to serve
 
+    def links(self) -> list[Link]:
+        """This client's one shard: up once READY while its websocket is open."""
+        client = self.client
+        if client is None:
+            return [Link("discord", "0", False)]
+        ws = client.ws
+        up = client.is_ready() and not client.is_closed() and ws is not None and ws.open
+        return [Link("discord", str(client.shard_id or 0), up, client.latency if up else None)]
+
     def _handlers(self, client: discord.Client) -> Handlers:
         self._tally = Tally(client, self.service, self.tally_interval)
         return Handlers(self.service, Responder(self.ack_budget), self._tally)
@@ -93,6 +106,11 @@ class DiscordAdapter:
             raise StartError(f"could not connect to Discord ({type(failure).__name__}: "
                              f"{failure}). {where}") from failure
         raise StartError(f"Discord was not ready within {self.ready_timeout:g} s. {where}")
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        if self.client is None or not self.client.is_ready():
+            return DmOutcome.TRANSIENT  # not connected (yet, or any more): the next tick
+        return await Direct.to_user(self.client, user.user_id, card)
 
     async def wait_closed(self) -> None:
         if self._task is not None:

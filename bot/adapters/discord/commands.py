@@ -1,11 +1,14 @@
-"""The seven slash commands: names, descriptions, options, choices and permissions.
+"""Slash commands registered from the core's command table (bot/core/commands.py).
 
-Each callback hands over to Handlers; dimension choices and role autocompletion come from
-the content, so a new role or dimension is a YAML edit (choices are re-synced at start).
+Each row becomes an app command: its description, its argument (fixed choices or
+autocompletion from the content, so a new role or dimension is a YAML edit; choices are
+re-synced at start), and for admin commands Manage Server as the default permission.
+Every callback hands over to `Handlers.command`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
@@ -13,10 +16,11 @@ from discord import app_commands
 
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.render import clip
+from bot.core.commands import Audience, Command, Source
 from bot.core.service import Service
 
 Interaction = discord.Interaction[Any]
-Command = app_commands.Command[Any, ..., None]
+AppCommand = app_commands.Command[Any, ..., None]
 CHOICES = 25  # Discord's limit on choices and autocomplete results
 CHOICE_NAME = 100
 
@@ -26,49 +30,52 @@ def _choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
             for name, value in pairs[:CHOICES]]
 
 
-def build_commands(h: Handlers, service: Service) -> list[Command]:
-    async def roles(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _choices(service.role_choices(current))
+def build_commands(h: Handlers, service: Service) -> list[AppCommand]:
+    return [_app_command(row, h, service) for row in service.commands]
 
-    @app_commands.command(name="compare", description="The two roles side by side, or one "
-                                                      "dimension of them")
-    @app_commands.describe(dimension="Only this row of the comparison")
-    @app_commands.choices(dimension=_choices(service.dimension_choices()))
-    async def compare(interaction: Interaction, dimension: str | None = None) -> None:
-        await h.compare(interaction, dimension)
 
-    @app_commands.command(name="role", description="One role in detail")
-    @app_commands.describe(role="The role to describe")
-    @app_commands.autocomplete(role=roles)
-    async def role(interaction: Interaction, role: str) -> None:
-        await h.role(interaction, role)
+def _app_command(row: Command, h: Handlers, service: Service) -> AppCommand:
+    callback = _callback(row, h)
+    arg = row.argument
+    if arg is not None:  # the callback's parameter is `value`: shown under the row's name
+        callback = app_commands.rename(value=arg.name)(callback)
+        callback = app_commands.describe(value=arg.description)(callback)
+        if arg.source is not None and arg.fixed:
+            listed = _choices(service.suggestions(arg.source))
+            callback = app_commands.choices(value=listed)(callback)
+        elif arg.source is not None:
+            callback = app_commands.autocomplete(value=_autocomplete(service, arg.source))(
+                callback)
+    command: AppCommand = app_commands.command(name=row.name, description=row.description)(
+        callback)
+    if row.audience is Audience.ADMINS:
+        command = app_commands.guild_only(app_commands.default_permissions(manage_guild=True)(
+            command))
+    return command
 
-    @app_commands.command(name="quiz", description="Post the “Which path fits you?” quiz here; "
-                                                   "everyone answers privately")
-    async def quiz(interaction: Interaction) -> None:
-        await h.quiz(interaction)
 
-    @app_commands.command(name="results", description="Your saved quiz results, newest first")
-    async def results(interaction: Interaction) -> None:
-        await h.results(interaction)
+Callback = Callable[..., Coroutine[Any, Any, None]]
 
-    @app_commands.command(name="path", description="A learning path by DM, for your latest "
-                                                   "result or the role named")
-    @app_commands.describe(role="A role (default: your latest result)")
-    @app_commands.autocomplete(role=roles)
-    async def path(interaction: Interaction, role: str | None = None) -> None:
-        await h.path(interaction, role)
 
-    @app_commands.command(name="forget", description="Delete everything pathbot stores about "
-                                                     "you (asks first)")
-    async def forget(interaction: Interaction) -> None:
-        await h.forget(interaction)
+def _callback(row: Command, h: Handlers) -> Callback:
+    """A callback of the shape discord.py reads the option from: none, optional, required."""
+    if row.argument is None:
+        async def plain(interaction: Interaction) -> None:
+            await h.command(interaction, row, None)
+        return plain
+    if row.argument.required:
+        async def required(interaction: Interaction, value: str) -> None:
+            await h.command(interaction, row, value)
+        return required
 
-    @app_commands.command(name="stats", description="How people in this server came out "
-                                                    "(Manage Server only)")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    async def stats(interaction: Interaction) -> None:
-        await h.stats(interaction)
+    async def optional(interaction: Interaction, value: str | None = None) -> None:
+        await h.command(interaction, row, value)
+    return optional
 
-    return [compare, role, quiz, results, path, forget, stats]
+
+def _autocomplete(
+    service: Service, source: Source,
+) -> Callable[[Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
+    async def suggest(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(service.suggestions(source, current))
+    return suggest

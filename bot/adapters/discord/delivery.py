@@ -14,6 +14,7 @@ UPDATE edits the message whose button was pressed (the private quiz flow, in pla
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable
 from enum import Enum
@@ -23,9 +24,10 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
+from bot import metrics
 from bot.adapters.discord.errors import PRIVATE_DEFER
 from bot.adapters.discord.render import render
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply
 from bot.core.coalesce import Coalescer
 from bot.core.dm import DmOutcome
 from bot.core.models import UserRef
@@ -83,10 +85,16 @@ class Responder:
         except discord.HTTPException as exc:  # the answer will fail the same way: logged there
             log.warning("could not defer an interaction: %s", exc)
 
-    async def show(self, interaction: Interaction, card: Card, mode: Mode) -> int | None:
-        """Show the card; the id of the message it is in, when known."""
+    async def show(
+        self, interaction: Interaction, card: Card, mode: Mode, image: Image | None = None
+    ) -> int | None:
+        """Show the card (with `image` attached); the id of the message it is in, when known."""
         kwargs = render(card).send_kwargs()
         response = interaction.response
+        if image is not None:  # a new message takes `file`; an edit, the full `attachments`
+            file = discord.File(io.BytesIO(image.data), image.filename, description=image.alt)
+            kwargs.update({"attachments": [file]} if response.is_done() or mode is Mode.UPDATE
+                          else {"file": file})
         try:
             if response.is_done():
                 if mode is Mode.UPDATE and "view" not in kwargs:
@@ -138,7 +146,26 @@ class Direct:
         return reply.card if fallback is None else fallback
 
     @staticmethod
-    async def send(person: discord.User | discord.Member, card: Card) -> DmOutcome:
+    async def to_user(client: discord.Client, user_id: str, card: Card) -> DmOutcome:
+        """DM someone who is not in front of us (a reminder): by their user id."""
+        try:
+            channel = await client.create_dm(discord.Object(int(user_id)))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("could not open a DM channel (%s): trying again later",
+                        type(exc).__name__)
+            metrics.dm("discord", DmOutcome.TRANSIENT.value)
+            return DmOutcome.TRANSIENT
+        return await Direct.send(channel, card)
+
+    @staticmethod
+    async def send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
+        """DM `card` (counted in pathbot_dm_total): a user, a member or a DM channel."""
+        outcome = await Direct._send(person, card)
+        metrics.dm("discord", outcome.value)
+        return outcome
+
+    @staticmethod
+    async def _send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
         """Only 403 with a known "cannot DM" code is CLOSED; any other failure is TRANSIENT."""
         try:
             await person.send(**render(card).send_kwargs())
@@ -178,5 +205,10 @@ class Tally:
         channel = self.client.get_partial_messageable(int(channel_id))
         await channel.get_partial_message(int(message_id)).edit(**render(card).send_kwargs())
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = 5.0) -> None:
+        """Send pending edits (bounded by `timeout`: a drain), then cancel what is left."""
+        try:
+            await asyncio.wait_for(self.coalescer.flush(), timeout)
+        except TimeoutError:
+            log.warning("discord: pending quiz card edits dropped at shutdown")
         await self.coalescer.close()

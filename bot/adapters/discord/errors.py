@@ -14,8 +14,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import discord
 
+from bot import observe
 from bot.adapters.discord.render import text_message
-from bot.core.errors import APOLOGY, DomainError
+from bot.core.errors import user_text
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ P = ParamSpec("P")
 S = TypeVar("S")
 
 PRIVATE_DEFER = "pathbot.private_defer"  # key in Interaction.extras: deferred ephemerally
+RESTARTING = "pathbot is restarting; try again in a few seconds."
 
 
 def describe(interaction: Interaction) -> str:
@@ -34,13 +36,21 @@ def describe(interaction: Interaction) -> str:
     return f"/{data.get('name', '?')}"
 
 
+def observed(interaction: Interaction) -> observe.Interaction:
+    """The interaction's metrics, log context and in-flight count (bot/observe.py)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    if interaction.type is discord.InteractionType.component:
+        return observe.interaction(
+            "discord", "button", shard=interaction.client.shard_id, guild=interaction.guild_id,
+            interaction=interaction.id, verb=observe.verb_of(str(data.get("custom_id", ""))))
+    return observe.interaction(
+        "discord", "command", shard=interaction.client.shard_id, guild=interaction.guild_id,
+        interaction=interaction.id, command=f"/{data.get('name', '?')}")
+
+
 async def report(interaction: Interaction, exc: BaseException) -> None:
-    if isinstance(exc, DomainError):
-        log.info("refused %s: %s", describe(interaction), type(exc).__name__)
-        await tell(interaction, exc.user_message)
-        return
-    log.error("unexpected error handling %s", describe(interaction), exc_info=exc)
-    await tell(interaction, APOLOGY)
+    observe.failed_by(exc)
+    await tell(interaction, user_text(exc, describe(interaction)))
 
 
 async def tell(interaction: Interaction, text: str) -> None:
@@ -68,9 +78,14 @@ def reported(
 
     @functools.wraps(handler)
     async def wrapper(self: S, interaction: Interaction, /, *args: P.args, **kw: P.kwargs) -> None:
-        try:
-            await handler(self, interaction, *args, **kw)
-        except Exception as exc:
-            await report(interaction, exc)
+        with observed(interaction):
+            if observe.draining():  # new work while pathbot shuts down: a clear answer
+                observe.refused()
+                await tell(interaction, RESTARTING)
+                return
+            try:
+                await handler(self, interaction, *args, **kw)
+            except Exception as exc:
+                await report(interaction, exc)
 
     return wrapper

@@ -11,10 +11,11 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.delivery import Direct, Mode, Responder, Tally
+from bot.adapters.discord.delivery import Direct, Mode, Responder, Tally, token_gone
 from bot.adapters.discord.errors import reported
 from bot.core.actions import replaces_message
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply
+from bot.core.commands import Audience, Command, Invocation, Visibility
 from bot.core.models import Place, UserRef
 from bot.core.service import Service
 
@@ -45,46 +46,39 @@ class Handlers:
         self.direct = Direct(service)
 
     @reported
-    async def compare(self, interaction: Interaction, dimension: str | None) -> None:
-        await self.out.show(interaction, self.service.compare(dimension), Mode.PUBLIC)
+    async def command(self, interaction: Interaction, row: Command, argument: str | None) -> None:
+        """Any slash command of the core's table: public or private as its row says."""
+        admin = row.audience is Audience.ADMINS and is_admin(interaction)
+        invocation = Invocation(user_of(interaction), place_of(interaction), argument, admin)
+        mode = Mode.PUBLIC if row.visibility is Visibility.PUBLIC else Mode.PRIVATE
+        work = self._command(interaction, row, invocation)
+        reply, card = await self.out.within_budget(interaction, work, mode)
+        message_id = await self._show(interaction, card, mode, reply.image)
+        if reply.quiz_card_id is not None and message_id is not None:
+            await self.service.attach_message(reply.quiz_card_id, str(interaction.channel_id),
+                                              str(message_id))
 
-    @reported
-    async def role(self, interaction: Interaction, role: str) -> None:
-        await self.out.show(interaction, self.service.role(role), Mode.PUBLIC)
+    async def _show(
+        self, interaction: Interaction, card: Card, mode: Mode, image: Image | None
+    ) -> int | None:
+        """The card with its image; if Discord refuses the file, the card alone (the text
+        says the same)."""
+        if image is None:
+            return await self.out.show(interaction, card, mode)
+        try:
+            return await self.out.show(interaction, card, mode, image)
+        except discord.HTTPException as exc:
+            if token_gone(exc):
+                raise
+            log.warning("discord refused the %s attachment (HTTP %s, code %s): sending the "
+                        "text alone", image.filename, exc.status, exc.code)
+            return await self.out.show(interaction, card, mode)
 
-    @reported
-    async def quiz(self, interaction: Interaction) -> None:
-        opened = self.service.open_quiz(place_of(interaction))
-        card_id, card = await self.out.within_budget(interaction, opened, Mode.PUBLIC)
-        message_id = await self.out.show(interaction, card, Mode.PUBLIC)
-        if message_id is not None:
-            await self.service.attach_message(card_id, str(interaction.channel_id), str(message_id))
-
-    @reported
-    async def results(self, interaction: Interaction) -> None:
-        work = self.service.results(user_of(interaction))
-        card = await self.out.within_budget(interaction, work, Mode.PRIVATE)
-        await self.out.show(interaction, card, Mode.PRIVATE)
-
-    @reported
-    async def path(self, interaction: Interaction, role: str | None) -> None:
-        card = await self.out.within_budget(interaction, self._path(interaction, role),
-                                            Mode.PRIVATE)
-        await self.out.show(interaction, card, Mode.PRIVATE)
-
-    async def _path(self, interaction: Interaction, role: str | None) -> Card:
-        reply = await self.service.path(user_of(interaction), role)
-        return await self.direct.private_card(interaction.user, user_of(interaction), reply)
-
-    @reported
-    async def forget(self, interaction: Interaction) -> None:
-        await self.out.show(interaction, self.service.forget_prompt(), Mode.PRIVATE)
-
-    @reported
-    async def stats(self, interaction: Interaction) -> None:
-        work = self.service.stats(place_of(interaction), is_admin(interaction))
-        card = await self.out.within_budget(interaction, work, Mode.PRIVATE)
-        await self.out.show(interaction, card, Mode.PRIVATE)
+    async def _command(
+        self, interaction: Interaction, row: Command, invocation: Invocation
+    ) -> tuple[Reply, Card]:
+        reply = await row.invoke(self.service, invocation)
+        return reply, await self.direct.private_card(interaction.user, invocation.user, reply)
 
     @reported
     async def press(self, interaction: Interaction, action_id: str) -> None:

@@ -34,8 +34,12 @@ from bot.adapters.slack.gate import Refusals, Refused, check_signature, parse
 from bot.adapters.slack.listeners import register_listeners
 from bot.adapters.slack.requests import DropRedeliveries, Identity
 from bot.config import Config, ConfigError
+from bot.core.cards import Card
 from bot.core.coalesce import Coalescer
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
 from bot.core.service import Service
+from bot.metrics import Link
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +105,13 @@ class SlackAdapter:
     def routes(self) -> list[web.AbstractRouteDef]:
         return [] if self.socket_mode else [web.post(EVENTS_PATH, self.handle_http)]
 
+    def links(self) -> list[Link]:
+        """HTTP mode is up once started; Socket Mode while its websocket is open."""
+        if not self.socket_mode:
+            return [Link("slack", "0", self._started)]
+        session = self._socket.client.current_session if self._socket else None
+        return [Link("slack", "0", session is not None and not session.closed)]
+
     async def handle_http(self, request: web.Request) -> web.Response:
         """One request from Slack: 401 unless signed, 400 unless readable, else bolt's answer.
         The body is capped by aiohttp's client_max_size (1 MiB: 413 beyond)."""
@@ -152,6 +163,9 @@ class SlackAdapter:
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack: Slack unreachable at start-up (%s); starting anyway",
                         type(exc).__name__)
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        return await self.delivery.dm_outcome(user.user_id, card)
 
     async def wait_closed(self) -> None:
         # Never on its own: HTTP mode is served by the runner's listener, and the Socket

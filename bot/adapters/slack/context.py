@@ -61,10 +61,13 @@ def from_action(body: dict[str, Any]) -> Origin:
 
 
 def replaces_original(body: dict[str, Any], action_id: str) -> bool:
-    """Whether the answer to this press replaces the private message the button was on
-    (never a public one: the quiz card stays for everyone)."""
-    ephemeral = _object(body.get("container")).get("is_ephemeral")
-    return bool(ephemeral) and replaces_message(action_id)
+    """Whether the answer to this press replaces the message the button was on: the
+    person's own messages only, a private (ephemeral) one or one in their DM with the bot
+    (the learning path); never a channel message (the quiz card stays for everyone)."""
+    container = body.get("container") or {}
+    in_dm = str(container.get("channel_id", "")).startswith("D")
+    mine = bool(container.get("is_ephemeral")) or in_dm
+    return mine and replaces_message(action_id)
 
 
 def retry_number(headers: dict[str, Any]) -> int:

@@ -12,28 +12,31 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, Literal
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import metrics, observe
 from bot.adapters.slack.api_errors import UNREADABLE_200, dm_outcome, error_code
 from bot.adapters.slack.context import PLATFORM, Origin
 from bot.adapters.slack.render import fallback_text, to_blocks
 from bot.core.card_builders import notice
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply, Section
 from bot.core.coalesce import Coalescer
 from bot.core.dm import DmOutcome
-from bot.core.errors import APOLOGY, DomainError
+from bot.core.errors import DomainError, user_text
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
 
 NETWORK_ERROR = "network_error"  # ours: Slack could not be reached
 ResponseType = Literal["ephemeral", "in_channel"]
+IMAGE_SENT = "The chart is in your direct messages with pathbot."
 
 
 class CannotPost(DomainError):
@@ -104,11 +107,9 @@ class Delivery:
         """DomainError -> its message privately; anything else -> logged, private apology."""
         try:
             yield
-        except DomainError as exc:
-            await self._quietly(origin, notice("", exc.user_message), what)
-        except Exception:
-            log.exception("slack: %s failed", what)
-            await self._quietly(origin, notice("", APOLOGY), what)
+        except Exception as exc:
+            observe.failed_by(exc)
+            await self._quietly(origin, notice("", user_text(exc, what)), what)
 
     async def _quietly(self, origin: Origin, card: Card, what: str) -> None:
         try:
@@ -151,14 +152,49 @@ class Delivery:
             return NETWORK_ERROR  # logged by the caller, with the fallback it takes
         return ""
 
-    async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
-        error = await self.dm(origin.user_id, dm)
+    async def dm_outcome(self, user_id: str, card: Card) -> DmOutcome:
+        """Send `card` by DM; what became of it (counted in pathbot_dm_total)."""
+        error = await self.dm(user_id, card)
         outcome = dm_outcome(error) if error else DmOutcome.SENT
+        metrics.dm(PLATFORM, outcome.value)
         if error:
-            log.info("slack: DM failed (%s, %s); answering in the channel instead",
-                     error, outcome.value)
+            log.info("slack: DM failed (%s, %s)", error, outcome.value)
+        return outcome
+
+    async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
+        outcome = await self.dm_outcome(origin.user_id, dm)  # a failure is logged there
         fallback = await self.service.after_dm(origin.user, dm, outcome)
         return card if fallback is None else fallback
+
+    # -- a reply's picture (the /stats chart) --------------------------------------------------
+    async def with_image(self, origin: Origin, reply: Reply) -> Reply:
+        """Upload `reply.image` to the person's DM (an ephemeral message cannot carry a
+        file) and say so on the private card; if the upload fails, the card alone (its
+        text table says the same)."""
+        if reply.image is None:
+            return reply
+        error = await self._upload(origin.user_id, reply.image)
+        if error:
+            log.warning("slack: the %s upload failed (%s); answering with the text alone",
+                        reply.image.filename, error)
+            return replace(reply, image=None)
+        sent = (*reply.card.sections, Section(IMAGE_SENT))
+        return replace(reply, card=replace(reply.card, sections=sent), image=None)
+
+    async def _upload(self, user_id: str, image: Image) -> str:
+        """"" when the file is in the person's DM, else why not."""
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            await self.client.files_upload_v2(
+                channel=opened["channel"]["id"], file=image.data, filename=image.filename,
+                title=image.filename, alt_txt=image.alt)
+        except SlackApiError as exc:
+            return str(exc.response.get("error") or "unknown_error")
+        except SlackRequestError as exc:  # the upload POST itself was refused
+            return f"upload refused: {exc}"
+        except (aiohttp.ClientError, TimeoutError):
+            return NETWORK_ERROR
+        return ""
 
     # -- the in-channel quiz card's tally -----------------------------------------------------
     def refresh(self, card_id: str) -> None:

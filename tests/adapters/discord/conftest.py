@@ -17,6 +17,7 @@ import pytest
 
 from bot.adapters.discord import DiscordAdapter
 from bot.config import load_config
+from bot.core.commands import COMMANDS, Command
 from bot.core.models import Content
 from bot.core.service import Service
 from bot.storage.sqlite import SqliteStore
@@ -45,14 +46,17 @@ class Harness:
         self.adapters: list[DiscordAdapter] = []
         self.stores: list[SqliteStore] = []
 
-    async def start(self, **options: Any) -> DiscordAdapter:
-        """A new Service on the database file and a new adapter; returns once it is ready."""
+    async def start(self, commands: tuple[Command, ...] = COMMANDS,
+                    **options: Any) -> DiscordAdapter:
+        """A new Service (with this command table) on the database file and a new adapter;
+        returns once it is ready."""
         store = await SqliteStore.open(self.db)
         self.stores.append(store)
         config = load_config(environ=self.env, cwd=self.db.parent)
         options.setdefault("guild_ready_timeout", FAST_GUILD_READY_TIMEOUT)
         options.setdefault("tally_interval", 0.2)
-        adapter = DiscordAdapter(config, Service(self.content, store), **options)
+        service = Service(self.content, store, commands=commands)
+        adapter = DiscordAdapter(config, service, **options)
         await adapter.start()
         self.adapters.append(adapter)
         return adapter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.discord.errors import APOLOGY
+from bot.core.errors import APOLOGY
 from tests.adapters.discord.conftest import Harness, buttons, title
 from tests.fakes.discord_fake import EPHEMERAL, FakeDiscord
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter
 from bot.bootstrap import build_service
 from bot.config import Config, load_config
+from bot.core.commands import COMMANDS, Command
 from bot.core.service import Service
 from bot.web import build_web_app, start_web
 from tests.fakes.minimal_slack_app import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
@@ -97,9 +98,10 @@ class SlackHarness:
     quiz_message: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, fake: FakeSlack, config: Config,
-                    http: aiohttp.ClientSession) -> SlackHarness:
+    async def start(cls, fake: FakeSlack, config: Config, http: aiohttp.ClientSession,
+                    commands: tuple[Command, ...] = COMMANDS) -> SlackHarness:
         service = await build_service(config)
+        service.commands = commands  # before the adapter registers them
         adapter = SlackAdapter(config, service, tally_interval=TALLY_INTERVAL)
         runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
         await adapter.start()
@@ -124,13 +126,15 @@ class SlackHarness:
         return await self.fake.wait_for_response_url(url)
 
     async def send_press(self, action_id: str, *, user: str = ALICE, public: bool = False,
-                         retry_num: int | None = None, body: bytes | None = None) -> str:
-        """Press a button (on the public quiz card, or else in a private message);
-        returns the response_url. The HTTP answer must be an empty 200 (the ack)."""
+                         retry_num: int | None = None, body: bytes | None = None,
+                         **fields: Any) -> str:
+        """Press a button (on the public quiz card, or else in a private message; `fields`
+        as in block_actions_payload, say a DM's container); returns the response_url. The
+        HTTP answer must be an empty 200 (the ack)."""
         url = self.fake.new_response_url()
         message = self.quiz_message if public else None
         body = body or block_actions_body(action_id, response_url=url, user_id=user,
-                                          message=message)
+                                          message=message, **fields)
         assert await self.post(body, retry_num=retry_num) == (200, "")
         return url
 

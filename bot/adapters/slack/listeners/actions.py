@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import observe
 from bot.adapters.slack.context import from_action, replaces_original
 from bot.adapters.slack.delivery import Delivery
 from bot.core.actions import ANY_ACTION
@@ -25,12 +26,15 @@ ANYTHING_ELSE = re.compile(r".*", re.DOTALL)
 
 def register(app: AsyncApp, service: Service, out: Delivery) -> None:
     async def press(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
         origin = from_action(body)
         action_id = str(action.get("action_id", ""))
-        async with out.guard(origin, "a button press"):
-            reply = await service.press(origin.user, action_id, origin.place, origin.mention)
-            await out.reply(origin, reply, replace=replaces_original(body, action_id))
+        with observe.interaction("slack", "button", team=origin.place.scope,
+                                 verb=observe.verb_of(action_id)):
+            await ack()
+            async with out.guard(origin, "a button press"):
+                reply = await service.press(origin.user, action_id, origin.place,
+                                            origin.mention)
+                await out.reply(origin, reply, replace=replaces_original(body, action_id))
 
     app.action(ANY_ACTION)(press)
     app.action(ANYTHING_ELSE)(press)  # after ANY_ACTION: only what it did not take

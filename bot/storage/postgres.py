@@ -1,0 +1,231 @@
+"""The Store on PostgreSQL: an asyncpg pool, one statement (or one short transaction) a call.
+
+Guarantees, and how they hold when several processes share the database (READ COMMITTED):
+- one answer per (session, question), and a session's answers always questions 0..n-1:
+  recording and undoing go through the functions of migration 0003, which lock the session
+  row before counting its answers, so two presses, or a Back racing an answer, from any
+  processes run one after the other on that row;
+- one active session per person, card and content version: a partial unique index, and
+  `INSERT … ON CONFLICT DO NOTHING`;
+- the last answer, the session's status and its result commit in one transaction; /forget
+  deletes everything about a user in one transaction, after locking their sessions;
+- a burst costs one round trip per write, run in parallel on the pool's connections (the
+  pool is the pipelining: PostgreSQL flushes the WAL of concurrent commits together);
+  concurrent `get_session` calls share one SELECT (batch.ReadGroup), as on SQLite.
+If the server goes away, the call in flight raises (the adapter answers with its apology);
+the transaction it was in is rolled back by the server, and the pool opens new connections
+for the next calls.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from bot.core.models import UserRef
+from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
+from bot.storage import rows
+from bot.storage.batch import ReadGroup
+from bot.storage.path_sql import FORGET as FORGET_PATHS
+from bot.storage.postgres_connect import connect_pool
+from bot.storage.postgres_paths import PostgresPaths
+
+USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
+
+INSERT_SESSION = """
+INSERT INTO sessions (id, platform, workspace, user_id, scope, channel_id, card_id,
+                      content_version, status, created_at, updated_at)
+VALUES (:id, :platform, :workspace, :user_id, :scope, :channel_id, :card_id,
+        :content_version, 'active', :created_at, :updated_at)
+ON CONFLICT (platform, workspace, user_id, card_id, content_version)
+WHERE status = 'active' DO NOTHING RETURNING true"""
+
+SELECT_SESSIONS = rows.SELECT_SESSIONS.format(ids="SELECT unnest($1::text[])")
+
+NEWEST_ACTIVE = rows.SELECT_SESSIONS.format(ids=f"""
+SELECT id FROM sessions WHERE {USER} AND card_id = :card_id AND status = 'active'
+ORDER BY created_at DESC, id DESC LIMIT 1""")
+
+TALLY = """
+SELECT top_role, count(*) AS people FROM (
+    SELECT top_role, row_number() OVER (
+        PARTITION BY platform, workspace, user_id ORDER BY created_at DESC, id DESC
+    ) AS newest
+    FROM results WHERE {where}
+) AS latest WHERE newest = 1
+GROUP BY top_role ORDER BY people DESC, top_role"""
+
+FORGET = (
+    f"DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE {USER})",
+    f"DELETE FROM results WHERE {USER}",
+    f"DELETE FROM sessions WHERE {USER}",
+    f"DELETE FROM dm_status WHERE {USER}",
+    *FORGET_PATHS,
+)
+
+
+class PostgresStore(PostgresPaths):
+    """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
+
+    def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:
+        self._pool = pool
+        self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(self._load_sessions, None)
+        self.label = label  # the DSN with its password masked
+        self.applied_migrations = tuple(applied)
+
+    @classmethod
+    async def open(cls, dsn: str, *, pool_size: int = 10) -> PostgresStore:
+        """Connect (StoreRefused / StoreUnavailable with a one-line reason) and migrate."""
+        pool, label, applied = await connect_pool(dsn, pool_size)
+        return cls(pool, label, applied)
+
+    async def close(self) -> None:
+        await self._sessions.wait()
+        await self._pool.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """For `pathbot db copy`, tests and benchmarks."""
+        return self._pool
+
+    async def _value(self, sql: str, params: dict[str, Any]) -> Any:
+        query, names = rows.dollar(sql)
+        return await self._pool.fetchval(query, *rows.args(names, params))
+
+    async def _rows(self, sql: str, params: dict[str, Any]) -> list[asyncpg.Record]:
+        query, names = rows.dollar(sql)
+        return list(await self._pool.fetch(query, *rows.args(names, params)))
+
+    # -- sessions and answers ------------------------------------------------------------
+
+    async def create_session(self, session: QuizSession) -> bool:
+        if session.answers or session.status != "active":
+            raise ValueError("create_session takes a new active session without answers")
+        return bool(await self._value(INSERT_SESSION, rows.session_params(session)))
+
+    async def get_session(self, session_id: str) -> QuizSession | None:
+        return await self._sessions.get(session_id)
+
+    async def _load_sessions(self, ids: list[str]) -> dict[str, QuizSession]:
+        return rows.sessions(await self._pool.fetch(SELECT_SESSIONS, ids))
+
+    async def find_active_session(self, user: UserRef, card_id: str) -> QuizSession | None:
+        found = await self._rows(NEWEST_ACTIVE, {**rows.user_params(user), "card_id": card_id})
+        return next(iter(rows.sessions(found).values()), None)
+
+    async def record_answer(
+        self, session_id: str, question: int, option: int, now: float,
+        result: QuizResult | None = None,
+    ) -> bool:
+        if result is not None and result.session_id != session_id:
+            raise ValueError(f"result is for session {result.session_id}, not {session_id}")
+        record = "SELECT pathbot_record_answer($1, $2, $3, $4)"
+        if result is None:
+            return bool(await self._pool.fetchval(record, session_id, question, option, now))
+        insert, names = rows.dollar(rows.INSERT_RESULT)
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval(record, session_id, question, option, now):
+                return False
+            await conn.execute("UPDATE sessions SET status = 'finished' WHERE id = $1",
+                               session_id)
+            await conn.execute(insert, *rows.args(names, rows.result_params(result)))
+        return True
+
+    async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
+        return bool(await self._pool.fetchval(
+            "SELECT pathbot_undo_answer($1, $2, $3)", session_id, question, now))
+
+    # -- results -------------------------------------------------------------------------
+
+    async def mark_shared(self, session_id: str) -> bool:
+        return bool(await self._pool.fetchval(
+            "UPDATE results SET shared = 1 WHERE session_id = $1 AND shared = 0 RETURNING true",
+            session_id))
+
+    async def get_result(self, session_id: str) -> QuizResult | None:
+        row = await self._pool.fetchrow("SELECT * FROM results WHERE session_id = $1",
+                                        session_id)
+        return None if row is None else rows.result(row)
+
+    async def list_results(self, user: UserRef, limit: int = 10) -> list[QuizResult]:
+        found = await self._rows(
+            f"SELECT * FROM results WHERE {USER} ORDER BY created_at DESC, id DESC"
+            " LIMIT :limit", {**rows.user_params(user), "limit": max(limit, 0)})
+        return [rows.result(row) for row in found]
+
+    async def card_tally(self, card_id: str) -> dict[str, int]:
+        return await self._tally("card_id = :card_id", {"card_id": card_id})
+
+    async def stats(self, platform: str, scope: str) -> dict[str, int]:
+        return await self._tally(
+            "platform = :platform AND scope = :scope", {"platform": platform, "scope": scope})
+
+    async def _tally(self, where: str, params: dict[str, str]) -> dict[str, int]:
+        found = await self._rows(TALLY.format(where=where), params)
+        return {str(row["top_role"]): int(row["people"]) for row in found}
+
+    # -- quiz cards ----------------------------------------------------------------------
+
+    async def create_quiz_card(self, card: QuizCard) -> None:
+        await self._pool.execute(
+            "INSERT INTO quiz_cards (id, platform, scope, channel_id, message_ref, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            card.id, card.platform, card.scope, card.channel_id, card.message_ref,
+            card.created_at)
+
+    async def set_card_message(self, card_id: str, message_ref: str) -> None:
+        await self._pool.execute(
+            "UPDATE quiz_cards SET message_ref = $1 WHERE id = $2", message_ref, card_id)
+
+    async def get_quiz_card(self, card_id: str) -> QuizCard | None:
+        row = await self._pool.fetchrow("SELECT * FROM quiz_cards WHERE id = $1", card_id)
+        return None if row is None else rows.card(row)
+
+    # -- people --------------------------------------------------------------------------
+
+    async def set_dms_closed(self, user: UserRef, now: float) -> None:
+        await self._value(
+            "INSERT INTO dm_status (platform, workspace, user_id, closed_at)"
+            " VALUES (:platform, :workspace, :user_id, :now)"
+            " ON CONFLICT (platform, workspace, user_id) DO UPDATE SET closed_at = :now",
+            {**rows.user_params(user), "now": now})
+
+    async def dms_closed(self, user: UserRef) -> bool:
+        found = await self._value(f"SELECT true FROM dm_status WHERE {USER}",
+                                  rows.user_params(user))
+        return bool(found)
+
+    async def forget(self, user: UserRef) -> Forgotten:
+        """Children first, explicitly: rows removed by ON DELETE CASCADE are not counted.
+        The user's sessions are locked first, so an answer in flight lands before or not
+        at all."""
+        params = rows.user_params(user)
+        lock, lock_names = rows.dollar(f"SELECT id FROM sessions WHERE {USER} FOR UPDATE")
+        cards, card_names = rows.dollar(
+            f"SELECT DISTINCT card_id FROM results WHERE {USER} ORDER BY card_id")
+        deleted = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(lock, *rows.args(lock_names, params))
+            card_ids = tuple(str(r[0]) for r in await conn.fetch(
+                cards, *rows.args(card_names, params)))
+            for sql in FORGET:
+                query, names = rows.dollar(sql)
+                status = await conn.execute(query, *rows.args(names, params))
+                deleted += int(status.rsplit(" ", 1)[-1])
+        return Forgotten(deleted, card_ids)
+
+    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
+        """Answers go with their session (ON DELETE CASCADE). SKIP LOCKED: replicas pruning
+        at once take different rows, and a session an answer is writing is left alone."""
+        status = await self._pool.execute(
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+            " WHERE status = 'active' AND updated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            touched_before, max(limit, 0))
+        return int(str(status).rsplit(" ", 1)[-1])
+
+
+if TYPE_CHECKING:
+    from bot.core.ports import Store
+
+    _IMPLEMENTS: type[Store] = PostgresStore
