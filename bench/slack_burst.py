@@ -1,7 +1,7 @@
 """Burst benchmark: N signed block_actions over HTTP, pathbot vs a bolt app that only acks.
 
     .venv/bin/python bench/slack_burst.py [--n 1000] [--concurrency 10] [--rounds 10]
-                                          [--in-process]
+                                          [--in-process] [--pathbot-db postgresql://…]
 
 Both apps talk to the same fake Slack on 127.0.0.1 (in this process); each app runs in its
 own process like a deployment (`--in-process`: all on this event loop). For pathbot, N
@@ -9,7 +9,8 @@ distinct users each press Start on one quiz card first (not measured); the measu
 requests are each user's answer to question 1, sent to both apps in alternating rounds.
 Ack latency is request sent -> HTTP response received. Prints p50/p99, requests per
 second, the ratio pathbot/minimal, and checks that every request was acknowledged and
-every press answered on its response_url.
+every press answered on its response_url. `--pathbot-db`: pathbot's database (default: a
+fresh SQLite file); give a PostgreSQL DSN of a scratch database or `?search_path=` schema.
 """
 
 from __future__ import annotations
@@ -156,7 +157,8 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
         return
     config = load_config(environ={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url, "PATHBOT_DB": db}, cwd=Path(db).parent)
+        "SLACK_API_URL": api_url, "PATHBOT_DB": db},
+        cwd=Path(tempfile.gettempdir()) if "://" in db else Path(db).parent)
     service = await build_service(config)
     adapter = SlackAdapter(config, service)
     runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
@@ -220,10 +222,10 @@ def merge(parts: list[Figures]) -> Figures:
                    sum(p.seconds for p in parts), sum(p.acked for p in parts))
 
 
-async def run(n: int, concurrency: int, rounds: int, separate: bool) -> int:
+async def run(n: int, concurrency: int, rounds: int, separate: bool, db_url: str = "") -> int:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"{tmp}/bench.sqlite3"
+        db = db_url or f"{tmp}/bench.sqlite3"
         async with (FakeSlack() as fake, aiohttp.ClientSession() as http,
                     app_server("pathbot", fake.api_url, db, separate) as ours_url,
                     app_server("minimal", fake.api_url, "", separate) as base_url):
@@ -265,6 +267,8 @@ def main() -> int:
                         help="alternate the two apps in this many rounds")
     parser.add_argument("--in-process", action="store_true",
                         help="run both apps in this process, on the load generator's loop")
+    parser.add_argument("--pathbot-db", default="",
+                        help="pathbot's PATHBOT_DB (default: a fresh SQLite file)")
     parser.add_argument("--serve", choices=["pathbot", "minimal"], help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -274,7 +278,8 @@ def main() -> int:
     if args.serve:
         logging.basicConfig(level=logging.WARNING)
         return asyncio.run(serve_until_stdin_closes(args.serve, args.api_url, args.db or ""))
-    return asyncio.run(run(args.n, args.concurrency, args.rounds, not args.in_process))
+    return asyncio.run(run(args.n, args.concurrency, args.rounds, not args.in_process,
+                           args.pathbot_db))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,15 @@ Nothing else names a storage engine: the CLI and the runner get their store from
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.core.content import load_content
 from bot.core.ports import Store
 from bot.core.service import Service
+
+if TYPE_CHECKING:
+    from bot.storage.copy import Side
 
 
 async def open_store(config: Config) -> Store:
@@ -33,3 +37,18 @@ async def build_service(
     content = load_content(config.content_dir)
     store = await open_store(config)
     return Service(content, wrap(store) if wrap else store, nudge_every=config.nudge_every)
+
+
+async def open_copy_side(config: Config, *, must_exist: bool = False) -> Side:
+    """The configured database for `pathbot db copy`: migrated like `open_store` does, then
+    one plain connection. `must_exist`: a SQLite file that is not there is refused (as a
+    source) rather than created empty."""
+    from bot.storage.copy import CopyRefused, PostgresSide, SqliteSide
+
+    if must_exist and not config.db_dsn and not config.db_path.is_file():
+        raise CopyRefused(f"{config.db_path} does not exist")
+    store = await open_store(config)
+    await store.close()
+    if config.db_dsn:
+        return await PostgresSide.open(config.db_dsn, config.db_label())
+    return await SqliteSide.open(config.db_path)

@@ -44,7 +44,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 Params = Mapping[str, Any] | Sequence[Any]
 Statement = tuple[str, Params]
-Transaction = Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]]
+Transaction = Callable[[], AbstractAsyncContextManager[Any]]  # yields a connection
+RunJobs = Callable[[Any, "list[Job]"], Awaitable[list[bool]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,9 +117,12 @@ class _Drain(Generic[W]):
 class GroupCommit(_Drain[Job]):
     """Runs submitted jobs in shared transactions opened with `transaction()`."""
 
-    def __init__(self, transaction: Transaction) -> None:
+    def __init__(self, transaction: Transaction, run: RunJobs | None = None) -> None:
+        """`run(conn, jobs)` runs the jobs on the transaction's connection: `run_jobs` for
+        aiosqlite (the default); PostgresStore passes its own."""
         super().__init__()
         self._transaction = transaction
+        self._run: RunJobs = run or run_jobs
 
     async def submit(self, gate: Statement, then: Sequence[Statement] = ()) -> bool:
         """Run `gate`, and `then` if the gate changed one row, in a shared transaction.
@@ -132,7 +136,7 @@ class GroupCommit(_Drain[Job]):
         try:
             async with self._transaction() as conn:
                 batch = self._take()  # after BEGIN: the calls made meanwhile join
-                wrote = await run_jobs(conn, batch)
+                wrote = await self._run(conn, batch)
         except Exception as error:
             if is_busy(error):  # the lock, not a job: alone, each would wait as long again
                 for job in batch or self._take():
@@ -150,7 +154,7 @@ class GroupCommit(_Drain[Job]):
                 continue  # its caller was cancelled: do not write for nobody
             try:
                 async with self._transaction() as conn:
-                    (changed,) = await run_jobs(conn, [job])
+                    (changed,) = await self._run(conn, [job])
             except Exception as error:
                 _settle(job.future, error)
             else:

@@ -43,7 +43,7 @@ import aiosqlite
 
 from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
-from bot.storage import rows
+from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
 from bot.storage.errors import StoreFileError
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
@@ -56,6 +56,7 @@ from bot.storage.sqlite_faults import (
     write_check,
 )
 from bot.storage.sqlite_paths import SqlitePaths
+from bot.storage.tally import SqliteTally
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ SELECT top_role, count(*) AS people FROM (
 GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
-class SqliteStore(SqlitePaths):
+class SqliteStore(SqlitePaths, SqliteTally):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
@@ -197,7 +198,8 @@ class SqliteStore(SqlitePaths):
         finish: list[Statement] = []  # the trigger of migration 0003 sets updated_at
         if result is not None:
             finish = [(FINISH_SESSION, (session_id,)),
-                      (rows.INSERT_RESULT, rows.result_params(result))]
+                      (rows.INSERT_RESULT, rows.result_params(result)),
+                      (tally.BUMP, {"card_id": result.card_id})]
         return await self._group.submit((INSERT_ANSWER, params), finish)
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
@@ -296,6 +298,8 @@ class SqliteStore(SqlitePaths):
         async with self._write() as conn:
             card_ids = tuple(str(r[0]) for r in await conn.execute_fetchall(
                 cards, rows.user_params(user)))
+            for card_id in card_ids:  # their tally changes
+                await conn.execute(tally.BUMP, {"card_id": card_id})
             for sql in statements:
                 deleted += (await conn.execute(sql, rows.user_params(user))).rowcount
         return Forgotten(deleted, card_ids)
