@@ -15,7 +15,7 @@ from bot.config import Config, ConfigError, load_config, parse_db
 from bot.core.content import check_content
 from bot.core.errors import ContentError
 from bot.logs import setup_logging
-from bot.storage.errors import StoreFileError, StoreRefused, StoreUnavailable
+from bot.storage.errors import StoreRefused, StoreUnavailable, StoreUnusable
 from bot.storage.migrate import MigrationError
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreUnavailable as exc:  # the database server does not answer: worth a retry
         print(f"pathbot: {exc}", file=sys.stderr)
         return 1
-    except StoreFileError as exc:  # damaged, read-only, disk full: see the README
+    except StoreUnusable as exc:  # damaged, read-only, disk full: see the README
         print(f"pathbot: {exc}", file=sys.stderr)
-        return DB_FILE_UNUSABLE
+        return DB_UNAVAILABLE
     except ConfigError as exc:  # e.g. a platform refused a token at start-up
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2

@@ -18,7 +18,6 @@ class StoreUnavailable(StoreError):
     """The server did not answer, or went away: worth a restart. `pathbot` exits 1."""
 
 
-class StoreFileError(StoreError):
-    """The SQLite file cannot be used: damaged, not writable (permissions, a read-only
-    mount), the disk full or failing, or locked by another program. The message names
-    the file and the next step. `pathbot` exits 3."""
+class StoreUnusable(StoreError):
+    """The database file cannot be opened or written (damaged, read-only, disk full, held
+    by another program): the message names the file and what to do. `pathbot` exits 3."""

@@ -45,7 +45,7 @@ from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
-from bot.storage.errors import StoreFileError
+from bot.storage.errors import StoreUnusable
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.sqlite_faults import (
@@ -121,10 +121,10 @@ class SqliteStore(SqlitePaths, SqliteTally):
         try:
             return await cls._open(path, level)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreFileError(unavailable(path, exc)) from exc
+            raise StoreUnusable(unavailable(path, exc)) from exc
         except MigrationFailed as exc:  # the disk, not the migration, when SQLite says so
             if isinstance(exc.__cause__, sqlite3.OperationalError):
-                raise StoreFileError(unavailable(path, exc.__cause__)) from exc
+                raise StoreUnusable(unavailable(path, exc.__cause__)) from exc
             raise
 
     @classmethod

@@ -21,7 +21,7 @@ from bot.core import actions
 from bot.core.models import Content, Place, UserRef
 from bot.core.ports import StoreBusy
 from bot.core.service import Service
-from bot.storage.errors import StoreFileError
+from bot.storage.errors import StoreUnusable
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import REPO
 
@@ -65,7 +65,7 @@ def one_line_exit_3(done: subprocess.CompletedProcess[str], db: Path, todo: str)
 async def test_a_damaged_file_is_named_with_what_to_do(tmp_path: Path) -> None:
     db = tmp_path / "pathbot.sqlite3"
     db.write_bytes(b"this is not a database, just some bytes\n" * 200)
-    with pytest.raises(StoreFileError, match="restore it from a backup"):
+    with pytest.raises(StoreUnusable, match="restore it from a backup"):
         await SqliteStore.open(db)
     for command in (["db", "migrate"], ["console"]):
         one_line_exit_3(pathbot(command, db, stdin="/quit\n"), db, "restore it from a backup")
@@ -76,7 +76,7 @@ async def test_a_read_only_database_fails_at_start_not_on_every_press(tmp_path: 
     store = await SqliteStore.open(db)
     await store.close()
     with immutable(db):
-        with pytest.raises(StoreFileError, match="cannot write it"):
+        with pytest.raises(StoreUnusable, match="cannot write it"):
             await SqliteStore.open(db)
         one_line_exit_3(pathbot(["db", "migrate"], db), db, "cannot write it")
         one_line_exit_3(pathbot(["console"], db, stdin="/quiz\n"), db, "cannot write it")
