@@ -20,7 +20,7 @@ from bot.storage.migrate import MigrationError
 
 log = logging.getLogger(__name__)
 
-DB_FILE_UNUSABLE = 3  # exit code: the SQLite file cannot be opened or written
+DB_UNAVAILABLE = 3  # exit code: the database cannot be opened or written
 
 
 def parser() -> argparse.ArgumentParser:

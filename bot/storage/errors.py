@@ -1,4 +1,4 @@
-"""Start-up failures of the database, in the kinds the CLI tells apart (exit 2, 1, 3).
+"""Start-up failures of a database server, in the two kinds the CLI tells apart.
 
 Their messages never contain a password: they are built from the masked DSN."""
 
