@@ -27,10 +27,10 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
         label: str = "…",
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
         row: int | None = None,
+        *,
+        pressed: discord.ui.Button[Any] | None = None,
     ) -> None:
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label=label, style=style, custom_id=action_id
-        )
+        button = pressed or discord.ui.Button(label=label, style=style, custom_id=action_id)
         super().__init__(button, row=row)
         self.action_id = action_id
 
@@ -38,7 +38,10 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PathbotButton:
-        return cls(match.string)
+        """Wraps the button discord.py already built from the pressed message (no second
+        ui.Button per press); any other kind of item gets a fresh button."""
+        pressed = item if isinstance(item, discord.ui.Button) else None
+        return cls(match.string, pressed=pressed)
 
     async def callback(self, interaction: Interaction) -> None:
         # The client's `handle_press(interaction, action_id)` (PathbotClient). Looked up with

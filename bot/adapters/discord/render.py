@@ -95,18 +95,31 @@ class CardView(discord.ui.View):
     - it holds the components as plain dicts rather than ui.Button items, which cost ~0.1 ms
       a card to build (a third of pathbot's own time per press in bench/discord_burst.py);
     - every press is handled by PathbotButton, the DynamicItem registered once with the
-      client, whichever message the button is on.
+      client, whichever message the button is on;
+    - it skips View.__init__ (a random id from os.urandom, a future, child bookkeeping: as
+      much as the rest of rendering, on every press) and answers itself the four questions
+      discord.py 2.7 asks a view it sends (to_components, is_finished, is_dispatchable,
+      has_components_v2; tests/adapters/discord send one through every call pathbot
+      makes: send, edit, follow-up, edit of the original, the bot token's send and edit).
     """
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        super().__init__(timeout=None)
+    def __init__(self, rows: list[dict[str, Any]]) -> None:  # no View.__init__: see above
         self.rows = rows
+
+    def __repr__(self) -> str:
+        return f"<CardView rows={len(self.rows)}>"
 
     def to_components(self) -> list[dict[str, Any]]:
         return self.rows
 
     def is_finished(self) -> bool:
         return True
+
+    def is_dispatchable(self) -> bool:
+        return False  # PathbotButton handles the presses, not this view
+
+    def has_components_v2(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -297,5 +310,11 @@ def to_view(card: Card) -> CardView | None:
 
 
 def _button(b: Button) -> dict[str, Any]:
-    label = clip(b.label.strip() or ELLIPSIS, LABEL)
-    return {"type": 2, "style": STYLES[b.style].value, "label": label, "custom_id": b.action_id}
+    return {"type": 2, "style": STYLES[b.style].value, "label": _label(b.label),
+            "custom_id": b.action_id}
+
+
+@lru_cache(maxsize=EMBED_CACHE)
+def _label(text: str) -> str:
+    """A button label within Discord's limit (labels repeat: the options of each question)."""
+    return clip(text.strip() or ELLIPSIS, LABEL)
