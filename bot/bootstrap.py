@@ -32,4 +32,4 @@ async def build_service(
     raises ContentError before opening the DB."""
     content = load_content(config.content_dir)
     store = await open_store(config)
-    return Service(content, wrap(store) if wrap else store)
+    return Service(content, wrap(store) if wrap else store, nudge_every=config.nudge_every)

@@ -44,6 +44,7 @@ class Config:
     shutdown_grace: float = 10.0  # seconds `pathbot run` lets work finish on SIGTERM
     session_ttl_days: float = 30.0  # unfinished quiz sessions untouched this long are pruned
     metrics: bool = True  # GET /metrics and recording them (PATHBOT_METRICS=0: off)
+    nudge_every: float = 7 * 86400.0  # seconds between learning-path reminders
 
     def secrets(self) -> tuple[str, ...]:
         """Every token set, for the log filter that masks them."""
@@ -145,6 +146,7 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
         session_ttl_days=_positive(get("PATHBOT_SESSION_TTL_DAYS", "30"),
                                    "PATHBOT_SESSION_TTL_DAYS"),
         metrics=_choice(get("PATHBOT_METRICS", "1"), "PATHBOT_METRICS", ("0", "1")) == "1",
+        nudge_every=_duration(get("PATHBOT_NUDGE_EVERY", "7d"), "PATHBOT_NUDGE_EVERY"),
     )
 
 
@@ -167,6 +169,22 @@ def _positive(value: str, name: str) -> float:
     if not 0 < number < float("inf"):
         raise ConfigError(f"{name} must be a number above 0, got {value!r}")
     return number
+
+
+UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _duration(value: str, name: str) -> float:
+    """`90s`, `15m`, `12h`, `7d` (or plain seconds) as seconds above zero."""
+    unit = UNITS.get(value[-1:].lower())
+    number = value[:-1] if unit else value
+    try:
+        seconds = float(number) * (unit or 1.0)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{name} must be a duration such as 7d, 12h, 30m or 90s, got {value!r}")
+    return seconds
 
 
 def _int_or_none(value: str, name: str) -> int | None:

@@ -24,6 +24,7 @@ from bot.adapters.base import Adapter
 from bot.bootstrap import build_service
 from bot.config import Config
 from bot.core.ports import Store
+from bot.core.reminders import Reminders
 from bot.core.service import Service
 from bot.metered import metered
 from bot.metrics import Link
@@ -84,17 +85,24 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     unwatch = metrics.watch_links(partial(_links, adapters))
     settle_heap()  # before connecting: connection state must stay collectable
     upkeep: asyncio.Task[None] | None = None
+    reminding: asyncio.Task[None] | None = None
+    no_more_reminders = asyncio.Event()
     code = 1
     try:
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
         upkeep = asyncio.create_task(prune_periodically(service.store, config.session_ttl_days))
+        reminding = asyncio.create_task(
+            Reminders(service, {a.name: a.send_dm for a in adapters}).run(no_more_reminders))
         code = await _until_stopped(stop, adapters)
     finally:
         if upkeep is not None:
             upkeep.cancel()
             await asyncio.gather(upkeep, return_exceptions=True)
+        no_more_reminders.set()  # a reminder being sent is finished, not cut
+        if reminding is not None:
+            await _within(reminding, config.shutdown_grace, "sending reminders")
         drained = await drain(adapters, web_runner, service.store, config.shutdown_grace)
         INFLIGHT.draining = False  # for callers that go on in the same process (tests)
         unwatch()

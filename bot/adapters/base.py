@@ -6,6 +6,9 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.core.cards import Card
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
 from bot.metrics import Link
 
 
@@ -27,6 +30,9 @@ class Adapter(Protocol):
 
     async def stop(self) -> None:
         """Disconnect and release resources; safe to call more than once."""
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        """Send `card` to `user` by direct message, on this platform (reminders)."""
 
     async def wait_closed(self) -> None:
         """Return only when the adapter has ended on its own after start() (its platform

@@ -9,13 +9,18 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
-from bot.core.cards import Button, Card, Reply
+from bot.core.cards import Button, Card, Image, Reply
 from bot.core.commands import Invocation
+from bot.core.dm import DmOutcome
 from bot.core.errors import user_text
 from bot.core.models import Place, UserRef
+from bot.core.reminders import Reminders
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -41,11 +46,27 @@ def render_text(card: Card, numbered_from: int = 1) -> str:
 
 
 class Console:
-    def __init__(self, service: Service, out: TextIO, user_id: str | None = None) -> None:
+    def __init__(self, service: Service, out: TextIO, user_id: str | None = None,
+                 files_dir: Path | None = None) -> None:
         self.service = service
         self.out = out
         self.user = UserRef("console", "", user_id or _login_name())
         self.buttons: tuple[Button, ...] = ()
+        self.files_dir = files_dir  # where pictures go (the /stats chart); None: temp dir
+
+    def save(self, image: Image) -> None:
+        """Write a reply's picture to a new file and print its path (a terminal shows none)."""
+        stem, _, suffix = image.filename.rpartition(".")
+        try:
+            handle, name = tempfile.mkstemp(prefix=f"{stem}-", suffix=f".{suffix}",
+                                            dir=self.files_dir)
+            with os.fdopen(handle, "wb") as file:
+                file.write(image.data)
+        except OSError as exc:
+            self.out.write(f"! Could not save the chart ({exc.strerror}); the table above "
+                           "has the same numbers.\n\n")
+            return
+        self.out.write(f"(chart saved to {Path(name).resolve()})\n\n")
 
     def show(self, card: Card, prefix: str = "") -> None:
         if prefix:
@@ -84,6 +105,11 @@ class Console:
             return
         await self._deliver(reply)
 
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        """A reminder: the console's DMs are printed in place."""
+        self.show(card, "(a reminder, sent to you by direct message)")
+        return DmOutcome.SENT
+
     async def _press(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
             self.out.write(f"! Choose a number from 1 to {len(self.buttons)}.\n\n"
@@ -99,9 +125,11 @@ class Console:
             self.out.write(f"{reply.notice}\n")
         if reply.public:
             self.show(reply.public, "(posted in the channel)")
-        if reply.dm:
-            self.show(reply.dm, "(sent to you by direct message)")
         self.show(reply.card)
+        if reply.image is not None:
+            self.save(reply.image)
+        if reply.dm:  # last: its buttons (the path's Done…) are the ones numbered
+            self.show(reply.dm, "(sent to you by direct message)")
         for card_id in reply.refresh_cards:
             found = await self.service.quiz_card(card_id)
             if found:
@@ -117,9 +145,11 @@ def _login_name() -> str:
 
 async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     console = Console(service, out)
+    reminders = Reminders(service, {PLACE.platform: console.send_dm})
     interactive = stdin.isatty()
     out.write("pathbot console — type /help for commands, /quit to leave.\n\n")
     while True:
+        await reminders.tick()  # due reminders are printed before the next prompt
         if interactive:
             out.write("pathbot> ")
             out.flush()

@@ -6,6 +6,7 @@ be checked against SQLite after a restart; nothing waits in memory for a button.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -20,11 +21,15 @@ from bot.core.models import Place, UserRef
 if TYPE_CHECKING:  # the service imports this table; at run time it is only called
     from bot.core.service import Service
 
-Verb = Literal["start", "ans", "back", "share", "path", "retake", "forget", "keep"]
+Verb = Literal["start", "ans", "back", "share", "path", "retake", "forget", "keep",
+               "done", "undo", "remind", "quiet"]
 PREFIX = "pb"
 _TOKEN = r"[A-Za-z0-9_-]{1,32}"
 _REF = rf"(?P<ref>{_TOKEN})"
 _QUESTION = r"(?P<q>\d{1,3})"
+_VERSION = r"(?P<v>[0-9a-f]{12})"  # the content version the button was built with
+_OWNER = r"(?P<w>[0-9a-f]{8})"  # whose path it is (owner_tag)
+_STAGE = rf"{_REF}:(?P<q>\d{{1,2}}):{_VERSION}:{_OWNER}"  # role, stage index
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,11 @@ VERBS: dict[str, VerbSpec] = {
     "retake": VerbSpec(_REF, True, lambda s, p: s.on_retake(p)),
     "forget": VerbSpec(r"(?P<ref>confirm)", True, lambda s, p: s.on_forget(p)),
     "keep": VerbSpec(r"(?P<ref>cancel)", True, lambda s, p: s.on_keep(p)),
+    # The learning path's buttons: the answer is the path card again, updated in place.
+    "done": VerbSpec(_STAGE, True, lambda s, p: s.on_stage(p, done=True)),
+    "undo": VerbSpec(_STAGE, True, lambda s, p: s.on_stage(p, done=False)),
+    "remind": VerbSpec(rf"{_REF}:{_VERSION}:{_OWNER}", True, lambda s, p: s.on_remind(p)),
+    "quiet": VerbSpec(rf"{_REF}:{_OWNER}", True, lambda s, p: s.on_quiet(p)),
 }
 _PATTERNS = {verb: re.compile(rf"{PREFIX}:{verb}:{spec.args}") for verb, spec in VERBS.items()}
 # One pattern for adapters that route every pathbot button to a single handler
@@ -76,9 +86,18 @@ def replaces_message(action_id: str) -> bool:
 @dataclass(frozen=True)
 class Action:
     verb: Verb
-    ref: str  # session id, quiz card id, or a fixed word for forget/keep
-    question: int = -1
+    ref: str  # session id, quiz card id, role id, or a fixed word for forget/keep
+    question: int = -1  # the question, or the stage of a learning path
     option: int = -1
+    version: str = ""  # content version (learning-path buttons)
+    owner: str = ""  # owner_tag of the person whose path it is
+
+
+def owner_tag(user: UserRef) -> str:
+    """A short fingerprint of a person, carried by their learning-path buttons so that
+    nobody else can press them (8 hex characters: not the id itself)."""
+    who = f"{user.platform}:{user.workspace}:{user.user_id}".encode()
+    return hashlib.sha256(who).hexdigest()[:8]
 
 
 def new_id() -> str:
@@ -86,12 +105,14 @@ def new_id() -> str:
     return secrets.token_urlsafe(9)
 
 
-def build(verb: Verb, ref: str, question: int = -1, option: int = -1) -> str:
+def build(verb: Verb, ref: str, question: int = -1, option: int = -1, *,
+          version: str = "", owner: str = "") -> str:
     parts = [PREFIX, verb, ref]
     if question >= 0:
         parts.append(str(question))
     if option >= 0:
         parts.append(str(option))
+    parts += [p for p in (version, owner) if p]
     action_id = ":".join(parts)
     if len(action_id) > ACTION_ID or not _PATTERNS[verb].fullmatch(action_id):
         raise ValueError(f"cannot build action id from {parts}")
@@ -113,4 +134,6 @@ def parse(action_id: str) -> Action:
         ref=groups["ref"],
         question=int(groups.get("q") or -1),
         option=int(groups.get("o") or -1),
+        version=groups.get("v") or "",
+        owner=groups.get("w") or "",
     )

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from bot.core import actions
 from bot.core.cards import Button, Card, Field, Section
-from bot.core.learning_paths import PathAdvice
 from bot.core.models import Content, Dimension, Role
 from bot.core.quiz import Outcome, percentages
 from bot.core.records import QuizResult, QuizSession, RoleScore
@@ -120,11 +119,15 @@ def shared(content: Content, user_mention: str, res: QuizResult) -> Card:
                 footer="Take it yourself: /quiz", accent=top.color)
 
 
-def results(content: Content, items: list[QuizResult]) -> Card:
+def results(content: Content, items: list[QuizResult], progress: str = "") -> Card:
+    """`progress`: where the person is on the path of their latest result, if known."""
     if not items:
         return Card("Your results", (Section("No results yet. Take the quiz with /quiz."),))
     fields = tuple(_result_field(content, r) for r in items)
-    return Card("Your results", (Section("Newest first."),), fields,
+    sections: tuple[Section, ...] = (Section("Newest first."),)
+    if progress:
+        sections += (Section(progress, "Your learning path"),)
+    return Card("Your results", sections, fields,
                 footer=f"Current content version {content.version}")
 
 
@@ -133,41 +136,6 @@ def _result_field(content: Content, res: QuizResult) -> Field:
     scores = " · ".join(f"{role_label(content, s.role_id)} {s.percent}%" for s in res.scores)
     return Field(f"{when} — {role_label(content, res.top_role)}",
                  f"{scores}\ncontent {res.content_version}", False)
-
-
-def path(content: Content, advice: PathAdvice) -> Card:
-    sections = [Section(advice.path.intro)]
-    note = _advice_note(advice)
-    if note:
-        sections.append(Section(note, "From your answers"))
-    fields = tuple(
-        Field(f"{i}. {stage.title}", _stage_text(content, stage.goal, stage.skills,
-                                                 stage.project, stage.resources), False)
-        for i, stage in enumerate(advice.path.stages, start=1)
-    )
-    return Card(f"Learning path: {advice.role_name}", tuple(sections), fields,
-                footer=f"Source: {content.source}",
-                accent=content.role(advice.path.role_id).color)
-
-
-def _advice_note(advice: PathAdvice) -> str:
-    lines = []
-    if advice.has:
-        lines.append(f"You seem to have a head start in: {', '.join(advice.has)}.")
-    if advice.lacks:
-        lines.append(f"Give extra time to: {', '.join(advice.lacks)}.")
-    return "\n".join(lines)
-
-
-def _stage_text(
-    content: Content, goal: str, skills: tuple[str, ...], project: str, resources: tuple[str, ...]
-) -> str:
-    return "\n".join([
-        f"**Goal:** {goal}",
-        f"**Skills:** {', '.join(content.skill_name(s) for s in skills)}",
-        f"**Practice project:** {project}",
-        f"**Resources:** {'; '.join(resources)}",
-    ])
 
 
 def notice(title: str, text: str) -> Card:

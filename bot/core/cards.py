@@ -47,16 +47,28 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture that goes with a reply (the /stats chart): PNG bytes, the file name it is
+    uploaded as, and alt text for screen readers."""
+
+    data: bytes
+    filename: str
+    alt: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """The outcome of a command or button press, for the adapter to deliver.
 
     - `card`: shown privately to the person (replaces their private quiz message);
     - `public`: posted in the channel (a shared result);
-    - `dm`: sent by direct message (a learning path); see Service.dm_failed;
+    - `dm`: sent by direct message (a learning path); see Service.after_dm;
     - `refresh_cards`: the ids of in-channel quiz cards whose tally changed;
     - `quiz_card_id`: `card` is this new in-channel quiz card: post it as a channel message
       and tell the service where it landed (Service.attach_message), for the tally edits;
-    - `notice`: a line to show before the card (say, why /help is shown).
+    - `notice`: a line to show before the card (say, why /help is shown);
+    - `image`: a picture for the person, beside the private `card` (which stays the text
+      version of it): attached on Discord, by DM on Slack, a file on the console.
     """
 
     card: Card
@@ -65,3 +77,4 @@ class Reply:
     refresh_cards: tuple[str, ...] = ()
     quiz_card_id: str | None = None
     notice: str = ""
+    image: Image | None = None

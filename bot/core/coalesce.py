@@ -2,6 +2,8 @@
 
 Used for the in-channel tally card: twenty people finishing in one second cause one edit
 now and one edit `interval` later with the final tally, not twenty edits (and no 429s).
+A key is forgotten `interval` after its last run settles, so memory follows the cards
+being edited now, not every card ever edited.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ class Coalescer:
             self._pending.pop(key, None)
             if key in self._latest and not self._closed:  # submitted again meanwhile: trail
                 self._pending[key] = asyncio.create_task(self._run(key))
+            elif not self._closed:  # settled: forget the key once its interval has passed
+                asyncio.get_running_loop().call_later(self.interval, self._forget, key)
+
+    def _forget(self, key: str) -> None:
+        last = self._last.get(key)
+        if key not in self._pending and last is not None \
+                and self.clock() - last >= self.interval:
+            del self._last[key]
 
     async def flush(self) -> None:
         """Wait for every pending run (tests, shutdown)."""

@@ -121,7 +121,7 @@ async def _forget(service: Service, inv: Invocation) -> Reply:
 
 
 async def _stats(service: Service, inv: Invocation) -> Reply:
-    return Reply(await service.stats(inv.place, inv.is_admin))
+    return await service.stats_reply(inv.place, inv.is_admin)
 
 
 STATS_REFUSAL = ("Only admins can see /stats (Discord: Manage Server permission; Slack: "

@@ -72,7 +72,8 @@ def check_content(directory: Path) -> tuple[Content | None, list[str]]:
     origins = Origins()
     top = _gather(reader, files, origins)
     builder = _Builder(reader, origins)
-    content = builder.content(top, files, content_version(files))
+    version = "" if reader.problems else content_version(files)  # not over a huge file
+    content = builder.content(top, files, version)
     check_semantics(reader, content, origins)  # also after structural problems: one pass
     return (None if reader.problems else content), reader.problems
 
@@ -186,13 +187,14 @@ class _Builder:
         return skill
 
     def path(self, node: yaml.Node, at: At) -> LearningPath:
-        f = self.r.mapping(node, at, ("role", "intro", "stages"))
+        f = self.r.mapping(node, at, ("role", "intro", "stages", "finished"))
         role_id = self.r.ident(*f["role"]) if "role" in f else ""
         if "role" in f:
             self.origins.refs.append(("role", role_id, f["role"][1]))
         stages = tuple(self.stage(*item) for item in self._items(f, "stages"))
-        path = LearningPath(role_id=role_id, intro=self._texts(f)("intro", limits.PARAGRAPH),
-                            stages=stages)
+        t = self._texts(f)
+        path = LearningPath(role_id=role_id, intro=t("intro", limits.PARAGRAPH), stages=stages,
+                            finished=t("finished", limits.PARAGRAPH))
         self.origins.note(path, at)
         return path
 

@@ -133,3 +133,6 @@ def _check_paths(r: Reader, c: Content, o: Origins) -> None:
     for path in c.paths:
         if len(path.stages) < limits.MIN_STAGES:
             r.fail(_where(o, path), f"{len(path.stages)} stages; at least {limits.MIN_STAGES}")
+        if len(path.stages) > limits.MAX_STAGES:
+            r.fail(_where(o, path), f"{len(path.stages)} stages; at most {limits.MAX_STAGES} "
+                                    "(a Done button each fits on a Discord message)")

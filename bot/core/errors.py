@@ -93,6 +93,21 @@ class NoResultYet(DomainError):
         )
 
 
+class PathChanged(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The learning path changed since this message was sent — run /path for the "
+            "current one (your progress is kept)."
+        )
+
+
+class NotYourPath(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This learning path belongs to someone else. Run /path for your own."
+        )
+
+
 class NotAllowed(DomainError):
     pass
 

@@ -15,3 +15,4 @@ OPTIONS_PER_QUESTION = (2, 5)  # one Discord action row holds 5 buttons
 QUESTIONS = (1, 20)
 ROLES = (2, 5)
 MIN_STAGES = 3
+MAX_STAGES = 20  # 4 rows of 5 Done buttons; the fifth row holds the reminder button

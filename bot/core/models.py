@@ -93,6 +93,7 @@ class LearningPath:
     role_id: str
     intro: str
     stages: tuple[Stage, ...]
+    finished: str = ""  # the congratulation when every stage is done
 
 
 @dataclass(frozen=True)

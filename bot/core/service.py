@@ -6,17 +6,20 @@ message privately. The service holds no per-user state in memory: all of it is i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core import actions
+from bot.core import actions, stats_chart
 from bot.core import card_builders as build
 from bot.core.actions import Press
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply, Section
 from bot.core.commands import COMMANDS, STATS_REFUSAL, Command, Invocation, Source
 from bot.core.commands import find as find_command
+from bot.core.companion import WEEK, Companion
+from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
     InvalidAction,
@@ -27,24 +30,27 @@ from bot.core.errors import (
     UnknownRole,
     UnknownSession,
 )
-from bot.core.learning_paths import advise
 from bot.core.models import Content, Place, UserRef
+from bot.core.path_cards import progress_line
 from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
 
 log = logging.getLogger(__name__)
 
+NO_RESULTS = ("Nobody here has finished the quiz yet, so there is nothing to chart. Post it "
+              "in a channel with /quiz; the chart appears with the first result.")
 
 
-class Service:
+class Service(Companion):
     def __init__(
         self, content: Content, store: Store, clock: Callable[[], float] = time.time,
-        commands: tuple[Command, ...] = COMMANDS,
+        commands: tuple[Command, ...] = COMMANDS, nudge_every: float = WEEK,
     ) -> None:
         self.content = content
         self.store = store
         self.clock = clock
+        self.nudge_every = nudge_every  # seconds between reminders (PATHBOT_NUDGE_EVERY)
         self.commands = commands  # the table every adapter registers (bot/core/commands.py)
 
     async def command(self, name: str, invocation: Invocation) -> Reply:
@@ -116,7 +122,7 @@ class Service:
 
     # -- what each button does (the table is actions.VERBS) -----------------------------
     async def on_start(self, press: Press) -> Reply:
-        return Reply(await self._start(press.user, press.action.ref))
+        return Reply(await self._start(press.user, press.action.ref, press.place))
 
     async def on_answer(self, press: Press) -> Reply:
         session = await self._session(press.action.ref)
@@ -160,9 +166,11 @@ class Service:
             raise UnknownSession()
         return session
 
-    async def _start(self, user: UserRef, card_id: str) -> Card:
+    async def _start(self, user: UserRef, card_id: str, place: Place) -> Card:
         card = await self.store.get_quiz_card(card_id)
-        if card is None:
+        # A card counts in its own server/workspace only: a Start from elsewhere (a copied
+        # button id) is refused like any button that is not valid here.
+        if card is None or (card.platform, card.scope) != (place.platform, place.scope):
             raise InvalidAction()
         active = await self.store.find_active_session(user, card_id)
         if active and active.content_version == self.content.version:
@@ -224,7 +232,8 @@ class Service:
 
     # -- personal commands ------------------------------------------------------------------
     async def results(self, user: UserRef) -> Card:
-        return build.results(self.content, await self.store.list_results(user))
+        items = await self.store.list_results(user)
+        return build.results(self.content, items, await self.progress_text(user, items))
 
     async def path(self, user: UserRef, role: str | None = None) -> Reply:
         """The learning path for the role named, else for the latest result, as a DM."""
@@ -244,22 +253,27 @@ class Service:
         return session.content_version == self.content.version
 
     async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
-        if role_id not in self.content.role_index:
-            raise RoleRemoved()
-        card = build.path(self.content, advise(self.content, role_id, answers))
+        card = await self.path_card(user, role_id, answers)
+        note = await self.closed_note(user)
+        if note:  # on the card too: it is what the person sees if the DM fails again
+            card = replace(card, sections=(Section(note), *card.sections))
         if await self.store.dms_closed(user):
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
+        where = progress_line(self.content.path_for(role_id),
+                              await self.store.stages_done(user, role_id))
         name = self.content.role(role_id).name
-        return Reply(build.notice("Check your DMs", f"I sent you the {name} learning path."),
+        text = f"I sent you the {name} learning path ({where})."
+        return Reply(build.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
                      dm=card)
 
-    async def dm_failed(self, user: UserRef, card: Card) -> Card:
-        """Remember that DMs are closed (no retry next time) and give the card back, noted."""
-        await self.store.set_dms_closed(user, self.clock())
-        return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
-
-    def dm_unavailable(self, card: Card) -> Card:
-        """The card back, noted, when a DM failed for a passing reason (try again next time)."""
+    async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
+        """What to show privately after trying to DM `card`: None when it was sent; else the
+        card itself, noted. CLOSED is remembered (no DM is tried next time)."""
+        if outcome is DmOutcome.SENT:
+            return None
+        if outcome is DmOutcome.CLOSED:
+            await self.store.set_dms_closed(user, self.clock())
+            return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
         return _with_note(card, "I couldn't DM you just now, so here it is.")
 
     def forget_prompt(self) -> Card:
@@ -269,6 +283,24 @@ class Service:
         if not is_admin:
             raise NotAllowed(STATS_REFUSAL)
         return build.stats(self.content, await self.store.stats(place.platform, place.scope))
+
+    async def stats_reply(self, place: Place, is_admin: bool) -> Reply:
+        """/stats: the text table (kept for screen readers) and the chart as a PNG, drawn in
+        a thread; with no results here, a friendly text and no picture."""
+        if not is_admin:
+            raise NotAllowed(STATS_REFUSAL)
+        counts = await self.store.stats(place.platform, place.scope)
+        card = build.stats(self.content, counts)
+        if not any(counts.get(r.id) for r in self.content.roles):
+            return Reply(build.notice(card.title, NO_RESULTS))
+        now = self.clock()
+        since = stats_chart.week_starts(now)[0]
+        data = stats_chart.chart_data(
+            self.content, counts,
+            await self.store.finished_since(place.platform, place.scope, since),
+            await self.store.progress_counts(place.platform, place.scope), now)
+        png = await asyncio.to_thread(stats_chart.draw, data)
+        return Reply(card, image=Image(png, stats_chart.FILENAME, stats_chart.alt_text(data)))
 
 
 def _with_note(card: Card, note: str) -> Card:

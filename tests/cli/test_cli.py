@@ -7,6 +7,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import REPO, THREE_ROLES
@@ -142,3 +143,40 @@ def test_default_database_is_under_the_working_directory(tmp_path: Path) -> None
     assert done.returncode == 0
     assert (tmp_path / "data" / "pathbot.sqlite3").is_file()
     assert REPO not in tmp_path.parents
+
+
+def test_console_walks_the_path_and_prints_due_reminders(tmp_path: Path) -> None:
+    """Done and Remind me in the console; a reminder due (PATHBOT_NUDGE_EVERY=1s) is printed
+    before the next prompt, once, and its next due time is stored (a restart cannot
+    repeat it)."""
+    environ = {k: v for k, v in os.environ.items() if k not in NO_TOKENS}
+    environ.update({"PATHBOT_DB": str(tmp_path / "db.sqlite3"), "PATHBOT_NUDGE_EVERY": "1s"})
+    console = subprocess.Popen([sys.executable, "-m", "bot", "console"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=tmp_path, env=environ)
+    assert console.stdin is not None
+    for line in ("/path ai", "1", "6"):  # the path by "DM", Done 1, Remind me
+        console.stdin.write(line + "\n")
+        console.stdin.flush()
+    deadline = time.monotonic() + 30  # bounded wait for Remind me to be stored
+    while not (stored := _nudges(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)  # the reminder is due 1 s after Remind me
+    out, err = console.communicate("/help\n", timeout=60)
+    assert console.returncode == 0, err
+    assert "Stage 2 of 5" in out and "[6] Stop reminders" in out
+    assert out.count("(a reminder, sent to you by direct message)") == 1
+    assert "Your AI Engineer path: Stage 2 of 5" in out
+
+    # Sending moved the stored due time a whole interval on: a restart cannot resend it.
+    first_due = float(stored[0][6])
+    (now_due,) = [float(row[6]) for row in _nudges(tmp_path)]
+    assert now_due >= first_due + 1.0
+
+
+def _nudges(tmp_path: Path) -> list[tuple[object, ...]]:
+    try:
+        with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+            return db.execute("SELECT * FROM nudges").fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []

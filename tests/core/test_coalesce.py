@@ -56,3 +56,20 @@ async def test_nothing_runs_after_close() -> None:
     coalescer.submit("card", job)  # after close: ignored
     await asyncio.sleep(0.1)
     assert ran == ["ran"]
+
+
+async def test_a_settled_key_is_forgotten_after_its_interval() -> None:
+    coalescer = Coalescer(interval=0.05)
+
+    async def edit() -> None:
+        pass
+
+    for n in range(2000):
+        coalescer.submit(f"card{n}", edit)
+    await coalescer.flush()
+    for _ in range(100):  # bounded: well past the 0.05 s interval
+        if not coalescer._last:
+            break
+        await asyncio.sleep(0.02)
+    assert coalescer._last == {} and coalescer._pending == {} and coalescer._latest == {}
+    await coalescer.close()

@@ -12,6 +12,7 @@ from bot.bundled import bundled_dir
 from bot.core import actions
 from bot.core.cards import Card
 from bot.core.content import load_content
+from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
     ContentChanged,
@@ -219,7 +220,8 @@ async def test_path_by_role_latest_result_and_closed_dms(service: Service) -> No
     await finish(service, pick=0)
     latest = await service.path(ALICE)
     assert latest.dm is not None
-    fallback = await service.dm_failed(ALICE, latest.dm)
+    fallback = await service.after_dm(ALICE, latest.dm, DmOutcome.CLOSED)
+    assert fallback is not None
     assert "DMs are closed" in fallback.footer
     again = await service.path(ALICE)
     assert again.dm is None and "DMs are closed" in again.card.footer  # remembered, no retry
@@ -269,3 +271,12 @@ def test_tally_shares_always_sum_to_100(content: Content) -> None:
     shares = [int(f.value.split(" · ")[1].rstrip("%")) for f in card.fields]
     assert shares == [67, 33]
     assert [f.value for f in build.stats(content, {}).fields] == ["0 · 0%", "0 · 0%"]
+
+
+@pytest.mark.parametrize("elsewhere", [Place("discord", "guild2", "chan1"),
+                                       Place("slack", "guild1", "chan1")])
+async def test_a_card_starts_only_in_its_own_server(service: Service, elsewhere: Place) -> None:
+    card_id, _ = await service.open_quiz(PLACE)
+    with pytest.raises(InvalidAction):
+        await service.press(ALICE, actions.build("start", card_id), elsewhere)
+    await service.press(ALICE, actions.build("start", card_id), PLACE)  # at home it works

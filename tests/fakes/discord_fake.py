@@ -361,6 +361,87 @@ def _invalid_form_body(problems: list[tuple[str, str]]) -> web.Response:
     return _error(400, "Invalid Form Body", 50035, errors=errors)
 
 
+# --------------------------------------------------------------------------- uploads
+
+UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's per-file limit for bots in an unboosted server
+MAX_FILES = 10
+_FILE_FIELD = re.compile(r"files\[(\d+)\]")
+_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+          (b"GIF8", "image/gif"))
+_IMAGE_EXTENSIONS = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                     ".gif": "image/gif"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One `files[n]` part of a multipart request; `content_type` is what Discord makes of
+    the bytes (it sniffs them), as the attachment object then says."""
+
+    index: int
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def _sniffed(data: bytes) -> str:
+    return next((kind for magic, kind in _MAGIC if data.startswith(magic)),
+                "application/octet-stream")
+
+
+async def read_uploads(request: web.Request) -> list[Upload] | web.Response:
+    """The files of a multipart request ([] for a JSON one), or the refusal of a part that
+    is neither `payload_json` nor `files[n]`."""
+    if request.content_type != "multipart/form-data":
+        return []
+    uploads = []
+    for name, value in (await request.post()).items():
+        match = _FILE_FIELD.fullmatch(name)
+        if name == "payload_json" and isinstance(value, str):
+            continue
+        if match is None or not isinstance(value, web.FileField):
+            return _invalid_form_body([(name, "Unexpected form field.")])
+        data = value.file.read()
+        value.file.seek(0)
+        uploads.append(Upload(int(match[1]), value.filename, _sniffed(data), data))
+    return uploads
+
+
+def upload_problems(
+    uploads: list[Upload], body: JSON, limit: int
+) -> web.Response | None:
+    """Discord's rules for files sent with a message: at most MAX_FILES, each within the size
+    limit (413, code 40005), an image name only on image bytes, and, when the body has an
+    `attachments` array, an entry for every file (its `id` the n of `files[n]`, the same
+    filename, a description of at most 1024 characters) and no entry without its file."""
+    if any(len(u.data) > limit for u in uploads):
+        return _error(413, "Request entity too large", 40005)
+    problems = [("files", "Must be 10 or fewer in length.")] if len(uploads) > MAX_FILES else []
+    for upload in uploads:
+        wanted = _IMAGE_EXTENSIONS.get(upload.filename[upload.filename.rfind("."):].lower())
+        if wanted and upload.content_type != wanted:
+            problems.append((f"files[{upload.index}]", f"Not a valid {wanted} file."))
+    listed = body.get("attachments")
+    if uploads and isinstance(listed, list):
+        problems += _attachment_problems(uploads, listed)
+    return _invalid_form_body(problems) if problems else None
+
+
+def _attachment_problems(uploads: list[Upload], listed: list[JSON]) -> list[tuple[str, str]]:
+    by_index = {u.index: u for u in uploads}
+    problems = []
+    for number, item in enumerate(listed):
+        where = f"attachments.{number}"
+        upload = by_index.pop(int(item.get("id", -1)), None)
+        if upload is None:
+            problems.append((f"{where}.id", "Attachment data not found."))
+        elif item.get("filename") not in (None, upload.filename):
+            problems.append((f"{where}.filename", "Does not match the uploaded file."))
+        if _too_long(item.get("description"), 1024):
+            problems.append((f"{where}.description", "Must be 1024 or fewer in length."))
+    problems += [(f"files[{i}]", "Not listed in attachments.") for i in by_index]
+    return problems
+
+
 # --------------------------------------------------------------------------- the fake
 
 
@@ -389,6 +470,8 @@ class FakeDiscord(LoopbackServer):
         self.token = token  # when set, other tokens are refused (401 / close 4004)
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.validate_limits = validate_limits
+        self.upload_limit = UPLOAD_LIMIT  # per file; lower it to test the 413 answer
+        self.uploaded: dict[str, Upload] = {}  # attachment id -> the file as uploaded
 
         self.requests: list[RecordedRequest] = []
         self.dispatches: list[Dispatch] = []
@@ -1260,10 +1343,12 @@ class FakeDiscord(LoopbackServer):
         kind = int(body.get("type") or 0)
         data = body.get("data") or {}
         refusal = self._callback_refusal(state, kind, data)
+        refusal = refusal or await self._upload_refusal(request, data)
         if refusal is not None:
             return refusal
         state.responded = True
         message = self._callback_message(state, kind, data)
+        await self._keep_uploads(request, data, message)
         return _json(self._callback_reply(state, kind, message))
 
     def _callback_refusal(
@@ -1331,10 +1416,11 @@ class FakeDiscord(LoopbackServer):
         if isinstance(state, web.Response):
             return state
         body = await _body(request)
-        refusal = self._checked(body)
+        refusal = self._checked(body) or await self._upload_refusal(request, body)
         if refusal is not None:
             return refusal
         message = self._store(self._new_message(state.channel_id, body, webhook=True))
+        await self._keep_uploads(request, body, message)
         if request.query.get("wait") not in ("1", "true", "True"):
             return web.Response(status=204)
         return _json(message)
@@ -1348,8 +1434,12 @@ class FakeDiscord(LoopbackServer):
         if isinstance(message, web.Response):
             return message
         body = await _body(request)
-        refusal = self._checked(body)
-        return refusal or _json(self._edit(message, body))
+        refusal = self._checked(body) or await self._upload_refusal(request, body)
+        if refusal is not None:
+            return refusal
+        edited = self._edit(message, body)
+        await self._keep_uploads(request, body, edited)
+        return _json(edited)
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
         message = self._webhook_message(request)
@@ -1357,6 +1447,35 @@ class FakeDiscord(LoopbackServer):
             return message
         self.messages.pop(message["id"], None)
         return web.Response(status=204)
+
+    # ----------------------------------------------------------------- REST: uploads
+
+    async def _upload_refusal(self, request: web.Request, body: JSON) -> web.Response | None:
+        uploads = await read_uploads(request)
+        if isinstance(uploads, web.Response):
+            return uploads
+        return upload_problems(uploads, body, self.upload_limit)
+
+    async def _keep_uploads(self, request: web.Request, body: JSON, message: JSON | None) -> None:
+        """Give the message's attachments their uploaded size and type; keep the bytes."""
+        uploads = await read_uploads(request)
+        if message is None or isinstance(uploads, web.Response) or not uploads:
+            return
+        by_index = {u.index: u for u in uploads}
+        listed = body.get("attachments") or [{"id": u.index} for u in uploads]
+        if not body.get("attachments"):
+            message["attachments"] = self._attachments(
+                {"attachments": [{"id": u.index, "filename": u.filename} for u in uploads]})
+        for item, attachment in zip(listed, message["attachments"], strict=False):
+            upload = by_index.get(int(item.get("id", -1)))
+            if upload is not None:
+                attachment.update(size=len(upload.data), content_type=upload.content_type)
+                self.uploaded[attachment["id"]] = upload
+
+    def attachment_data(self, attachment: JSON) -> bytes:
+        """The bytes uploaded for an attachment of a stored message."""
+        return self.uploaded[attachment["id"]].data
+
 
     # ----------------------------------------------------------------- REST: channels
 
@@ -1385,9 +1504,12 @@ class FakeDiscord(LoopbackServer):
         channel_id = request.match_info["channel_id"]
         body = await _body(request)
         refusal = self._dm_refusal(channel_id) or self._checked(body)
+        refusal = refusal or await self._upload_refusal(request, body)
         if refusal is not None:
             return refusal
-        return _json(self._store(self._new_message(channel_id, body)))
+        message = self._store(self._new_message(channel_id, body))
+        await self._keep_uploads(request, body, message)
+        return _json(message)
 
     def _channel_message(self, request: web.Request) -> JSON | None:
         message = self.messages.get(request.match_info["message_id"])

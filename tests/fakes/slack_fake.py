@@ -29,6 +29,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_requests import DEFAULT_APP_ID, DEFAULT_TEAM_DOMAIN, DEFAULT_TEAM_ID
+from tests.fakes.slack_uploads import SlackUploads
 
 T = TypeVar("T")
 JsonDict = dict[str, Any]
@@ -109,6 +110,16 @@ class _ResponseUrl:
     url: str
     uses: int = 0
     expired: bool = False
+
+
+@dataclass
+class _RawAnswer:
+    """An answer that is not Slack's JSON (a proxy's error page): status, body, type."""
+
+    status: int
+    body: str
+    content_type: str
+    times: int
 
 
 @dataclass
@@ -297,8 +308,10 @@ class FakeSlack(LoopbackServer):
         self._dm_failures: dict[str, str] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._rate_limits: dict[str, list[int]] = {}
+        self.uploads = SlackUploads(self)  # the external file upload flow (slack_uploads.py)
         self._handlers: dict[str, ApiHandler] = self._default_handlers()
         self._drops: dict[str, int] = {}
+        self._raw: dict[str, _RawAnswer] = {}
         self._ts = itertools.count(1)
         self._ts_base = int(time.time())
         self._ids = itertools.count(1)
@@ -311,6 +324,7 @@ class FakeSlack(LoopbackServer):
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/upload/{file_id}", self.uploads.receive)
         return app
 
     async def close_connections(self) -> None:
@@ -346,6 +360,12 @@ class FakeSlack(LoopbackServer):
     def drop_next(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` get no answer: the connection is closed."""
         self._drops[method] = times
+
+    def fail_http(self, method: str, status: int = 503, body: str = "<html>503</html>", *,
+                  content_type: str = "text/html", times: int = 1) -> None:
+        """The next `times` calls of `method` get `body` with HTTP `status`, not JSON (what a
+        load balancer or proxy in front of Slack answers when Slack is down)."""
+        self._raw[method] = _RawAnswer(status, body, content_type, times)
 
     def set_handler(self, method: str, handler: ApiHandler) -> None:
         """Answer `method` with `handler(args)`; raise `SlackError` for `{ok: false}`."""
@@ -462,6 +482,13 @@ class FakeSlack(LoopbackServer):
             if request.transport is not None:
                 request.transport.close()
             return web.Response(status=500)  # never reaches the client
+        raw = self._raw.get(method)
+        if raw is not None and raw.times > 0:
+            raw.times -= 1
+            self._calls.append(ApiCall(method, args, token, time.monotonic(), raw.status,
+                                       {"_raw": raw.body}, request.method))
+            await self._notify()
+            return web.Response(status=raw.status, text=raw.body, content_type=raw.content_type)
         status, body, headers = self._answer(method, args, token)
         call = ApiCall(method, args, token, time.monotonic(), status, body, request.method)
         self._calls.append(call)
@@ -518,6 +545,8 @@ class FakeSlack(LoopbackServer):
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self.uploads.get_upload_url,
+            "files.completeUploadExternal": self.uploads.complete,
         }
 
     def _next_ts(self) -> str:

@@ -11,9 +11,12 @@ from aiohttp import web
 
 from bot.adapters.base import StartError
 from bot.adapters.discord.client import PathbotClient, set_endpoints
-from bot.adapters.discord.delivery import Responder, Tally
+from bot.adapters.discord.delivery import Direct, Responder, Tally
 from bot.adapters.discord.handlers import Handlers
 from bot.config import Config, ConfigError
+from bot.core.cards import Card
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
 from bot.core.service import Service
 from bot.metrics import Link
 
@@ -103,6 +106,11 @@ class DiscordAdapter:
             raise StartError(f"could not connect to Discord ({type(failure).__name__}: "
                              f"{failure}). {where}") from failure
         raise StartError(f"Discord was not ready within {self.ready_timeout:g} s. {where}")
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        if self.client is None or not self.client.is_ready():
+            return DmOutcome.TRANSIENT  # not connected (yet, or any more): the next tick
+        return await Direct.to_user(self.client, user.user_id, card)
 
     async def wait_closed(self) -> None:
         if self._task is not None:

@@ -14,6 +14,7 @@ UPDATE edits the message whose button was pressed (the private quiz flow, in pla
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable
 from enum import Enum
@@ -26,8 +27,9 @@ import discord
 from bot import metrics
 from bot.adapters.discord.errors import PRIVATE_DEFER
 from bot.adapters.discord.render import render
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply
 from bot.core.coalesce import Coalescer
+from bot.core.dm import DmOutcome
 from bot.core.models import UserRef
 from bot.core.service import Service
 
@@ -83,10 +85,16 @@ class Responder:
         except discord.HTTPException as exc:  # the answer will fail the same way: logged there
             log.warning("could not defer an interaction: %s", exc)
 
-    async def show(self, interaction: Interaction, card: Card, mode: Mode) -> int | None:
-        """Show the card; the id of the message it is in, when known."""
+    async def show(
+        self, interaction: Interaction, card: Card, mode: Mode, image: Image | None = None
+    ) -> int | None:
+        """Show the card (with `image` attached); the id of the message it is in, when known."""
         kwargs = render(card).send_kwargs()
         response = interaction.response
+        if image is not None:  # a new message takes `file`; an edit, the full `attachments`
+            file = discord.File(io.BytesIO(image.data), image.filename, description=image.alt)
+            kwargs.update({"attachments": [file]} if response.is_done() or mode is Mode.UPDATE
+                          else {"file": file})
         try:
             if response.is_done():
                 if mode is Mode.UPDATE and "view" not in kwargs:
@@ -122,7 +130,7 @@ class Responder:
 
 
 class Direct:
-    """DMs: a card by direct message, or, when the person's DMs are closed, back privately."""
+    """DMs: a card by direct message, or, when it cannot be sent, back privately."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
@@ -133,24 +141,46 @@ class Direct:
         """Send `reply.dm` (if any); the card to show privately afterwards."""
         if reply.dm is None:
             return reply.card
+        outcome = await self.send(person, reply.dm)
+        fallback = await self.service.after_dm(user, reply.dm, outcome)
+        return reply.card if fallback is None else fallback
+
+    @staticmethod
+    async def to_user(client: discord.Client, user_id: str, card: Card) -> DmOutcome:
+        """DM someone who is not in front of us (a reminder): by their user id."""
         try:
-            await person.send(**render(reply.dm).send_kwargs())
+            channel = await client.create_dm(discord.Object(int(user_id)))
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("could not open a DM channel (%s): trying again later",
+                        type(exc).__name__)
+            metrics.dm("discord", DmOutcome.TRANSIENT.value)
+            return DmOutcome.TRANSIENT
+        return await Direct.send(channel, card)
+
+    @staticmethod
+    async def send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
+        """DM `card` (counted in pathbot_dm_total): a user, a member or a DM channel."""
+        outcome = await Direct._send(person, card)
+        metrics.dm("discord", outcome.value)
+        return outcome
+
+    @staticmethod
+    async def _send(person: discord.abc.Messageable, card: Card) -> DmOutcome:
+        """Only 403 with a known "cannot DM" code is CLOSED; any other failure is TRANSIENT."""
+        try:
+            await person.send(**render(card).send_kwargs())
         except discord.HTTPException as exc:
             if isinstance(exc, discord.Forbidden) and exc.code in DM_CLOSED:
                 log.info("DMs closed for a Discord user (code %s): answering privately",
                          exc.code)
-                metrics.dm("discord", "closed")
-                return await self.service.dm_failed(user, reply.dm)
+                return DmOutcome.CLOSED
             log.warning("a DM failed (HTTP %s, code %s): answering privately this time",
                         exc.status, exc.code)
-            metrics.dm("discord", "transient")
-            return self.service.dm_unavailable(reply.dm)
+            return DmOutcome.TRANSIENT
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("a DM failed (%s): answering privately this time", type(exc).__name__)
-            metrics.dm("discord", "transient")
-            return self.service.dm_unavailable(reply.dm)
-        metrics.dm("discord", "sent")
-        return reply.card
+            return DmOutcome.TRANSIENT
+        return DmOutcome.SENT
 
 
 class Tally:

@@ -11,10 +11,10 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.delivery import Direct, Mode, Responder, Tally
+from bot.adapters.discord.delivery import Direct, Mode, Responder, Tally, token_gone
 from bot.adapters.discord.errors import reported
 from bot.core.actions import replaces_message
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply
 from bot.core.commands import Audience, Command, Invocation, Visibility
 from bot.core.models import Place, UserRef
 from bot.core.service import Service
@@ -53,10 +53,26 @@ class Handlers:
         mode = Mode.PUBLIC if row.visibility is Visibility.PUBLIC else Mode.PRIVATE
         work = self._command(interaction, row, invocation)
         reply, card = await self.out.within_budget(interaction, work, mode)
-        message_id = await self.out.show(interaction, card, mode)
+        message_id = await self._show(interaction, card, mode, reply.image)
         if reply.quiz_card_id is not None and message_id is not None:
             await self.service.attach_message(reply.quiz_card_id, str(interaction.channel_id),
                                               str(message_id))
+
+    async def _show(
+        self, interaction: Interaction, card: Card, mode: Mode, image: Image | None
+    ) -> int | None:
+        """The card with its image; if Discord refuses the file, the card alone (the text
+        says the same)."""
+        if image is None:
+            return await self.out.show(interaction, card, mode)
+        try:
+            return await self.out.show(interaction, card, mode, image)
+        except discord.HTTPException as exc:
+            if token_gone(exc):
+                raise
+            log.warning("discord refused the %s attachment (HTTP %s, code %s): sending the "
+                        "text alone", image.filename, exc.status, exc.code)
+            return await self.out.show(interaction, card, mode)
 
     async def _command(
         self, interaction: Interaction, row: Command, invocation: Invocation

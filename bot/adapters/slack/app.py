@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -31,11 +32,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.api_errors import UNREADABLE_200, error_code
 from bot.adapters.slack.context import retry_number
 from bot.adapters.slack.delivery import Delivery
+from bot.adapters.slack.gate import Refusals, Refused, check_signature, parse
 from bot.adapters.slack.listeners import register_listeners
 from bot.config import Config, ConfigError
+from bot.core.cards import Card
 from bot.core.coalesce import Coalescer
+from bot.core.dm import DmOutcome
+from bot.core.models import UserRef
 from bot.core.service import Service
 from bot.metrics import Link
 
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 2
 SEEN_DELIVERIES = 10_000
+SEEN_FOR = 10 * 60.0  # seconds a trigger_id is remembered: past Slack's 5-minute window
 REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                      "not_allowed_token_type", "missing_scope"})
 
@@ -61,52 +68,89 @@ def build_client(config: Config) -> AsyncWebClient:
 
 
 class DropRedeliveries(AsyncMiddleware):
-    """Global middleware: ack Slack's resend of a request already received, and do no more.
+    """Global middleware: ack a request already received (same `trigger_id`), and do no more.
 
-    Slack resends (with X-Slack-Retry-Num) when it did not see our ack in time; the first
-    delivery is being handled, so the person would otherwise get every answer twice. A
-    resend whose first delivery never arrived (say, during a restart) is handled normally.
-    Deliveries are recognised by their `trigger_id`, kept for the last `size` requests.
+    Slack resends (with X-Slack-Retry-Num) when it did not see our ack in time, and a
+    replayed request (captured and sent again within Slack's five-minute signature window)
+    carries no retry header at all: either way the first delivery was handled, and running
+    it again would post a second quiz card or answer twice. So a `trigger_id` seen in the
+    last `ttl` seconds is dropped whatever the headers say; a real second press or command
+    has a trigger_id of its own. At most `size` ids are kept (the oldest go first).
     """
 
-    def __init__(self, size: int = SEEN_DELIVERIES) -> None:
-        self.size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
+    def __init__(self, size: int = SEEN_DELIVERIES, ttl: float = SEEN_FOR,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.ttl, self.clock = size, ttl, clock
+        self._seen: OrderedDict[str, float] = OrderedDict()
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
         key = str(req.body.get("trigger_id") or "")
-        retry = retry_number(req.headers)
-        if key and retry > 0 and key in self._seen:
-            log.info("slack: ignoring redelivery #%d of a request already handled", retry)
+        if key and self._seen_recently(key):
+            log.info("slack: ignoring a repeated request (redelivery #%d)",
+                     retry_number(req.headers))
             return BoltResponse(status=200, body="")
-        if key:
-            self._seen[key] = None
-            if len(self._seen) > self.size:
-                self._seen.popitem(last=False)
         return await next()
+
+    def _seen_recently(self, key: str) -> bool:
+        now = self.clock()
+        while self._seen and (len(self._seen) >= self.size
+                              or next(iter(self._seen.values())) < now - self.ttl):
+            self._seen.popitem(last=False)
+        if key in self._seen:
+            return True
+        self._seen[key] = now
+        return False
 
 
 class Identity:
-    """Who the bot token belongs to: auth.test, asked once and remembered.
+    """Who the bot token belongs to: auth.test, asked at start-up and remembered.
 
-    Passed to bolt as `authorize`, so requests reuse the answer from start-up. Bolt's own
-    single-workspace authorization would call auth.test on the first request, before the
-    listener could ack it; this way no request waits on Slack before its ack.
+    Passed to bolt as `authorize`, so no request waits on Slack before its ack. When Slack
+    could not answer at start-up, requests go on with the token alone (all pathbot needs)
+    while auth.test is asked again in the background, at most once per `retry_every`.
     """
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, retry_every: float = 30.0) -> None:
         self.client = client
+        self.retry_every = retry_every
         self.result: AuthorizeResult | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._tried_at = -1e9
+
+    async def check(self) -> AuthorizeResult:
+        """auth.test now (start-up); raises what the call raises."""
+        response = await self.client.auth_test()
+        self.result = AuthorizeResult.from_auth_test_response(
+            bot_token=self.client.token, auth_test_response=response)
+        return self.result
 
     async def fetch(self) -> AuthorizeResult:
-        if self.result is None:
-            response = await self.client.auth_test()
-            self.result = AuthorizeResult.from_auth_test_response(
-                bot_token=self.client.token, auth_test_response=response)
-        return self.result
+        """The remembered answer, or the token alone (and a background retry): never waits."""
+        if self.result is not None:
+            return self.result
+        idle = self._task is None or self._task.done()
+        if idle and time.monotonic() - self._tried_at >= self.retry_every:
+            self._task = asyncio.create_task(self._retry())
+        return AuthorizeResult(enterprise_id=None, team_id=None, bot_token=self.client.token)
+
+    async def _retry(self) -> None:
+        self._tried_at = time.monotonic()
+        try:
+            await self.check()
+            log.info("slack: auth.test answered; Slack is reachable again")
+        except (SlackApiError, UNREADABLE_200, aiohttp.ClientError, TimeoutError) as exc:
+            what = error_code(exc) if isinstance(exc, SlackApiError | UNREADABLE_200) \
+                else type(exc).__name__
+            log.warning("slack: auth.test failed again (%s); retrying in %.0f s",
+                        what, self.retry_every)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
 
 def build_app(config: Config, client: AsyncWebClient, identity: Identity,
@@ -119,6 +163,8 @@ def build_app(config: Config, client: AsyncWebClient, identity: Identity,
     async def authorize() -> AuthorizeResult:  # bolt reads the parameter names: none
         return await identity.fetch()
 
+    # Bolt logs whole request bodies at INFO (of rejected requests too): WARNING and up only.
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     app = AsyncApp(name="pathbot", client=bolt_client, authorize=authorize,
                    signing_secret=config.slack_signing_secret)
     app.use(DropRedeliveries())
@@ -144,6 +190,7 @@ class SlackAdapter:
                                  config.slack_admins)
         self.identity = Identity(self.client)
         self.app = build_app(config, self.client, self.identity, service, self.delivery)
+        self.refusals = Refusals()
         self._socket: AsyncSocketModeHandler | None = None
         self._started = False
 
@@ -158,9 +205,17 @@ class SlackAdapter:
         return [Link("slack", "0", session is not None and not session.closed)]
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """One request from Slack; bolt checks its signature (401 if bad or stale)."""
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        """One request from Slack: 401 unless signed, 400 unless readable, else bolt's answer.
+        The body is capped by aiohttp's client_max_size (1 MiB: 413 beyond)."""
+        body = await request.read()
+        secret = self.config.slack_signing_secret or ""
+        refused = check_signature(secret, body, request.headers, time.time())
+        parsed = parse(body, request.query_string, request.headers) if refused is None \
+            else refused
+        if isinstance(parsed, Refused):
+            self.refusals.note(parsed)
+            return web.Response(status=parsed.status, text=parsed.reason)
+        return await to_aiohttp_response(await self.app.async_dispatch(parsed))
 
     async def start(self) -> None:
         if self._started:
@@ -183,7 +238,7 @@ class SlackAdapter:
 
     async def _check_tokens(self) -> None:
         """One call per token: a refused token stops start-up with a clear message."""
-        await self._check("SLACK_BOT_TOKEN", self.identity.fetch)
+        await self._check("SLACK_BOT_TOKEN", self.identity.check)
         if self.socket_mode:
             await self._check("SLACK_APP_TOKEN", lambda: self.client.apps_connections_open(
                 app_token=self.config.slack_app_token))
@@ -191,15 +246,18 @@ class SlackAdapter:
     async def _check(self, name: str, call: Callable[[], Awaitable[Any]]) -> None:
         try:
             await call()
-        except SlackApiError as exc:
-            error = exc.response.get("error")
+        except (SlackApiError, UNREADABLE_200) as exc:
+            error = error_code(exc)
             if error in REFUSED:
                 await self.stop()
                 raise ConfigError(f"Slack refused {name} ({error})") from None
             log.warning("slack: checking %s failed (%s); starting anyway", name, error)
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack: Slack unreachable at start-up (%s); starting anyway",
                         type(exc).__name__)
+
+    async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
+        return await self.delivery.dm_outcome(user.user_id, card)
 
     async def wait_closed(self) -> None:
         # Never on its own: HTTP mode is served by the runner's listener, and the Socket
@@ -210,6 +268,7 @@ class SlackAdapter:
         if self._socket is not None:
             socket, self._socket = self._socket, None
             await _close_socket_mode(socket)
+        await self.identity.close()
         await self.delivery.close()
         session = self.client.session
         if session is not None and not session.closed:

@@ -42,11 +42,16 @@ def from_command(body: dict[str, Any]) -> Origin:
     )
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of the payload, or {} when a signed but odd payload has something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def from_action(body: dict[str, Any]) -> Origin:
     """A `block_actions` payload (the team may be absent on org-wide installs: use the user's)."""
-    user = body.get("user") or {}
-    team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+    user = _object(body.get("user"))
+    team = str(_object(body.get("team")).get("id") or user.get("team_id") or "")
+    channel = _object(body.get("channel")).get("id") or _object(body.get("container")).get(
         "channel_id", "")
     return Origin(
         UserRef(PLATFORM, team, str(user.get("id", ""))),
@@ -56,9 +61,13 @@ def from_action(body: dict[str, Any]) -> Origin:
 
 
 def replaces_original(body: dict[str, Any], action_id: str) -> bool:
-    """Whether the answer to this press replaces the private message the button was on
-    (never a public one: the quiz card stays for everyone)."""
-    return bool((body.get("container") or {}).get("is_ephemeral")) and replaces_message(action_id)
+    """Whether the answer to this press replaces the message the button was on: the
+    person's own messages only, a private (ephemeral) one or one in their DM with the bot
+    (the learning path); never a channel message (the quiz card stays for everyone)."""
+    container = body.get("container") or {}
+    in_dm = str(container.get("channel_id", "")).startswith("D")
+    mine = bool(container.get("is_ephemeral")) or in_dm
+    return mine and replaces_message(action_id)
 
 
 def retry_number(headers: dict[str, Any]) -> int:

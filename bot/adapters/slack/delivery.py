@@ -12,30 +12,31 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, Literal
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import metrics, observe
+from bot.adapters.slack.api_errors import UNREADABLE_200, dm_outcome, error_code
 from bot.adapters.slack.context import PLATFORM, Origin
 from bot.adapters.slack.render import fallback_text, to_blocks
 from bot.core.card_builders import notice
-from bot.core.cards import Card, Reply
+from bot.core.cards import Card, Image, Reply, Section
 from bot.core.coalesce import Coalescer
+from bot.core.dm import DmOutcome
 from bot.core.errors import DomainError, user_text
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
 
-# Web API errors that say nothing about the person's DM settings: do not remember them.
 NETWORK_ERROR = "network_error"  # ours: Slack could not be reached
-TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                       "request_timeout", NETWORK_ERROR})
 ResponseType = Literal["ephemeral", "in_channel"]
+IMAGE_SENT = "The chart is in your direct messages with pathbot."
 
 
 class CannotPost(DomainError):
@@ -113,6 +114,9 @@ class Delivery:
     async def _quietly(self, origin: Origin, card: Card, what: str) -> None:
         try:
             await self.private(origin, card)
+        except (SlackApiError, UNREADABLE_200) as exc:  # Slack's answer says why: one line
+            log.warning("slack: could not tell the user that %s failed (%s)", what,
+                        error_code(exc))
         except Exception:
             log.exception("slack: could not tell the user that %s failed", what)
 
@@ -122,7 +126,7 @@ class Delivery:
         try:
             posted = await self.client.chat_postMessage(channel=channel, **message(card))
         except SlackApiError as exc:
-            raise CannotPost(str(exc.response.get("error", "error"))) from exc
+            raise CannotPost(error_code(exc)) from exc
         return str(posted["ts"])
 
     async def share(self, origin: Origin, card: Card) -> None:
@@ -131,31 +135,66 @@ class Delivery:
             await self.client.chat_postMessage(channel=origin.channel_id, **message(card))
         except SlackApiError as exc:
             log.info("chat.postMessage refused (%s); sharing through response_url",
-                     exc.response.get("error"))
+                     error_code(exc))
             await self.in_channel(origin, card)
 
     # -- direct messages ----------------------------------------------------------------------
     async def dm(self, user_id: str, card: Card) -> str:
-        """Send `card` by DM: "" when sent, else Slack's error code."""
+        """Send `card` by DM: "" when sent, else Slack's error code (or what went wrong)."""
         try:
             opened = await self.client.conversations_open(users=user_id)
-            await self.client.chat_postMessage(channel=opened["channel"]["id"], **message(card))
-        except SlackApiError as exc:
-            return str(exc.response.get("error") or "unknown_error")
+            data = opened.data if isinstance(opened.data, dict) else {}
+            channel = str((data.get("channel") or {}).get("id") or user_id)
+            await self.client.chat_postMessage(channel=channel, **message(card))
+        except (SlackApiError, UNREADABLE_200) as exc:
+            return error_code(exc)
         except (aiohttp.ClientError, TimeoutError):
             return NETWORK_ERROR  # logged by the caller, with the fallback it takes
         return ""
 
+    async def dm_outcome(self, user_id: str, card: Card) -> DmOutcome:
+        """Send `card` by DM; what became of it (counted in pathbot_dm_total)."""
+        error = await self.dm(user_id, card)
+        outcome = dm_outcome(error) if error else DmOutcome.SENT
+        metrics.dm(PLATFORM, outcome.value)
+        if error:
+            log.info("slack: DM failed (%s, %s)", error, outcome.value)
+        return outcome
+
     async def _dm_or_fallback(self, origin: Origin, dm: Card, card: Card) -> Card:
-        error = await self.dm(origin.user_id, dm)
-        metrics.dm(PLATFORM, "sent" if not error else
-                   "transient" if error in TRANSIENT else "closed")
-        if not error:
-            return card
-        log.info("slack: DM failed (%s); answering in the channel instead", error)
-        if error in TRANSIENT:
-            return self.service.dm_unavailable(dm)
-        return await self.service.dm_failed(origin.user, dm)
+        outcome = await self.dm_outcome(origin.user_id, dm)  # a failure is logged there
+        fallback = await self.service.after_dm(origin.user, dm, outcome)
+        return card if fallback is None else fallback
+
+    # -- a reply's picture (the /stats chart) --------------------------------------------------
+    async def with_image(self, origin: Origin, reply: Reply) -> Reply:
+        """Upload `reply.image` to the person's DM (an ephemeral message cannot carry a
+        file) and say so on the private card; if the upload fails, the card alone (its
+        text table says the same)."""
+        if reply.image is None:
+            return reply
+        error = await self._upload(origin.user_id, reply.image)
+        if error:
+            log.warning("slack: the %s upload failed (%s); answering with the text alone",
+                        reply.image.filename, error)
+            return replace(reply, image=None)
+        sent = (*reply.card.sections, Section(IMAGE_SENT))
+        return replace(reply, card=replace(reply.card, sections=sent), image=None)
+
+    async def _upload(self, user_id: str, image: Image) -> str:
+        """"" when the file is in the person's DM, else why not."""
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            await self.client.files_upload_v2(
+                channel=opened["channel"]["id"], file=image.data, filename=image.filename,
+                title=image.filename, alt_txt=image.alt)
+        except SlackApiError as exc:
+            return str(exc.response.get("error") or "unknown_error")
+        except SlackRequestError as exc:  # the upload POST itself was refused
+            return f"upload refused: {exc}"
+        except (aiohttp.ClientError, TimeoutError):
+            return NETWORK_ERROR
+        return ""
 
     # -- the in-channel quiz card's tally -----------------------------------------------------
     def refresh(self, card_id: str) -> None:
@@ -179,11 +218,17 @@ class Delivery:
             return True
         try:
             info = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
+        except (SlackApiError, UNREADABLE_200) as exc:
             log.warning("users.info failed (%s); treating the user as no admin",
-                        exc.response.get("error"))
+                        error_code(exc))
             return False
-        user = info.get("user") or {}
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("users.info failed (%s); treating the user as no admin",
+                        type(exc).__name__)
+            return False
+        user = info.data.get("user") if isinstance(info.data, dict) else None
+        if not isinstance(user, dict):
+            return False
         return any(bool(user.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
 
     async def close(self, timeout: float = 5.0) -> None:

@@ -52,6 +52,7 @@ oauth_config:
       - chat:write # quiz card, shared results, DMs, tally edits
       - chat:write.public # post the quiz card in public channels without an /invite
       - im:write # conversations.open for the learning-path DM
+      - files:write # files_upload_v2: the /stats chart, to the admin's DM
       - users:read # users.info: is the person a workspace admin (for /stats)
 settings:
   interactivity:

@@ -96,10 +96,9 @@ def test_clip_counts_utf16_units() -> None:
 
 
 def test_bundled_content_renders_unshortened(content: Content) -> None:
-    from bot.core import card_builders as build
+    from tests.fixtures.cards import every_card
 
-    cards = [build.compare(content), *(build.role(content, r) for r in content.roles)]
-    for card in cards:
+    for card in every_card(content):
         body = payload(card)
         within_limits(body)
         assert SHORTENED not in str(body)

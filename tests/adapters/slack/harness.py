@@ -126,13 +126,15 @@ class SlackHarness:
         return await self.fake.wait_for_response_url(url)
 
     async def send_press(self, action_id: str, *, user: str = ALICE, public: bool = False,
-                         retry_num: int | None = None, body: bytes | None = None) -> str:
-        """Press a button (on the public quiz card, or else in a private message);
-        returns the response_url. The HTTP answer must be an empty 200 (the ack)."""
+                         retry_num: int | None = None, body: bytes | None = None,
+                         **fields: Any) -> str:
+        """Press a button (on the public quiz card, or else in a private message; `fields`
+        as in block_actions_payload, say a DM's container); returns the response_url. The
+        HTTP answer must be an empty 200 (the ack)."""
         url = self.fake.new_response_url()
         message = self.quiz_message if public else None
         body = body or block_actions_body(action_id, response_url=url, user_id=user,
-                                          message=message)
+                                          message=message, **fields)
         assert await self.post(body, retry_num=retry_num) == (200, "")
         return url
 

@@ -12,11 +12,10 @@ from bot.adapters.slack.render import (
     split_text,
     to_blocks,
 )
-from bot.core import card_builders as build
 from bot.core.cards import Button, Card, Field, Section
-from bot.core.learning_paths import advise
 from bot.core.models import Content
 from tests.fakes.slack_fake import block_problems
+from tests.fixtures.cards import every_card
 
 
 def test_a_small_card_golden() -> None:
@@ -68,11 +67,7 @@ def test_long_text_is_split_at_line_ends() -> None:
 
 
 def test_every_card_from_the_bundled_content_fits(content: Content) -> None:
-    cards = [build.compare(content), *(build.role(content, r) for r in content.roles),
-             *(build.path(content, advise(content, r.id, ())) for r in content.roles),
-             build.quiz_card(content, "card1", {r.id: 3 for r in content.roles}),
-             build.forget_prompt()]
-    for card in cards:
+    for card in every_card(content):
         assert block_problems(to_blocks(card)) == [], card.title
 
 

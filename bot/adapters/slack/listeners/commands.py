@@ -48,4 +48,4 @@ async def _run(row: Command, service: Service, out: Delivery, origin: Origin, te
     elif row.visibility is Visibility.PUBLIC:
         await out.in_channel(origin, reply.card)
     else:
-        await out.reply(origin, reply)
+        await out.reply(origin, await out.with_image(origin, reply))
