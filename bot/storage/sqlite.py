@@ -101,7 +101,7 @@ class SqliteStore(SqlitePaths):
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
         self._conn: aiosqlite.Connection | None = conn
         self._lock = asyncio.Lock()
-        self._group = GroupCommit(self._write)
+        self._group = GroupCommit(self._write, self._committing)
         # Concurrent reads of the hot path share one SELECT each (bot/storage/batch.py).
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(
             self._load_sessions, None, IDS_PER_READ)
@@ -327,6 +327,14 @@ class SqliteStore(SqlitePaths):
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             yield self._connection()
+
+    @asynccontextmanager
+    async def _committing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The lock and the connection for a write transaction that the caller begins and
+        ends in one round trip (the group commit: batch.commit_jobs); counted if it returns."""
+        async with self._lock:
+            yield self._connection()
+            self.commits += 1
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
