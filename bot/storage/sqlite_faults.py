@@ -46,9 +46,14 @@ async def begin_immediate(conn: aiosqlite.Connection, path: Path, lock_wait: flo
                           path, lock_wait)
                 raise StoreBusy() from exc
             if attempt == 0:
-                log.warning("%s: another program holds the write lock; waiting for it "
-                            "(up to %.0f s)", path, lock_wait)
+                log_waiting(path, lock_wait)
         await asyncio.sleep(0.05)
+
+
+def log_waiting(path: Path, lock_wait: float) -> None:
+    """The operator's one line when a write finds the lock taken (not one per press)."""
+    log.warning("%s: another program holds the write lock; waiting for it (up to %.0f s)",
+                path, lock_wait)
 
 
 async def write_check(conn: aiosqlite.Connection) -> None:

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.models import UserRef
 from bot.core.records import QuizSession
 from bot.storage.batch import Job, run_jobs
 from bot.storage.migrate import apply_migrations, migrations_dir
@@ -119,6 +120,25 @@ async def test_concurrent_reads_share_one_select(store: SqliteStore, trace: Trac
     assert found[4] is not None and found[4].answers == (0,)
     assert found[5] is not None and found[5].answers == (1, 1)
     assert len(trace.statements) == 1 and trace.statements[0].startswith("SELECT s.*")
+
+
+async def test_concurrent_starts_read_the_card_and_active_sessions_once_each(
+    store: SqliteStore, trace: Trace
+) -> None:
+    """What Start reads (the quiz card, the person's active session on it) is shared by
+    concurrent presses: one SELECT of each, whatever the number of people."""
+    people = [UserRef("discord", "", f"u{i}") for i in range(30)]
+    for n, person in enumerate(people[:10]):
+        await start(store, f"s{n:02}", person, card="c1", at=10.0 + n)
+    await start(store, "other-card", people[1], card="c2")
+    trace.statements.clear()
+    cards = await asyncio.gather(*(store.get_quiz_card(c) for c in ("c1", "c2", "c1", "x")))
+    active = await asyncio.gather(*(store.find_active_session(p, "c1") for p in people),
+                                  store.find_active_session(people[1], "c2"))
+    assert [c.id if c else None for c in cards] == ["c1", "c2", "c1", None]
+    assert [s.id if s else None for s in active] == (
+        [f"s{n:02}" for n in range(10)] + [None] * 20 + ["other-card"])
+    assert len(trace.statements) == 2
 
 
 async def test_a_failing_job_does_not_sink_the_others(

@@ -11,20 +11,13 @@ the handler and gets its private "not valid" answer.
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import discord
 
 from bot.core.actions import ANY_ACTION
 
 Interaction = discord.Interaction[Any]
-
-
-@runtime_checkable
-class PressHandler(Protocol):
-    """What the client offers buttons: handle one press of the action id given."""
-
-    async def handle_press(self, interaction: Interaction, action_id: str) -> None: ...
 
 
 class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY_ACTION):
@@ -34,10 +27,10 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
         label: str = "…",
         style: discord.ButtonStyle = discord.ButtonStyle.secondary,
         row: int | None = None,
+        *,
+        pressed: discord.ui.Button[Any] | None = None,
     ) -> None:
-        button: discord.ui.Button[Any] = discord.ui.Button(
-            label=label, style=style, custom_id=action_id
-        )
+        button = pressed or discord.ui.Button(label=label, style=style, custom_id=action_id)
         super().__init__(button, row=row)
         self.action_id = action_id
 
@@ -45,9 +38,15 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PathbotButton:
-        return cls(match.string)
+        """Wraps the button discord.py already built from the pressed message (no second
+        ui.Button per press); any other kind of item gets a fresh button."""
+        pressed = item if isinstance(item, discord.ui.Button) else None
+        return cls(match.string, pressed=pressed)
 
     async def callback(self, interaction: Interaction) -> None:
-        client = interaction.client
-        if isinstance(client, PressHandler):
-            await client.handle_press(interaction, self.action_id)
+        # The client's `handle_press(interaction, action_id)` (PathbotClient). Looked up with
+        # getattr: isinstance() against a runtime-checkable Protocol walks the protocol's
+        # members on every call, a measurable part of a press.
+        handle = getattr(interaction.client, "handle_press", None)
+        if handle is not None:
+            await handle(interaction, self.action_id)

@@ -12,14 +12,15 @@ never less than the count of characters, so the limits hold whichever way Discor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import discord
+from discord.types.embed import Embed as EmbedData
 
 from bot.core.actions import ANY_ACTION
-from bot.core.cards import Button, Card, Field
+from bot.core.cards import Button, Card, Field, Section
 
 CONTENT = 2000
 TITLE = 256
@@ -49,6 +50,8 @@ STYLES: dict[str, discord.ButtonStyle] = {
 
 def units(text: str) -> int:
     """Length in UTF-16 code units (characters outside the BMP count twice)."""
+    if text.isascii():  # the common case, without encoding a copy
+        return len(text)
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -92,18 +95,31 @@ class CardView(discord.ui.View):
     - it holds the components as plain dicts rather than ui.Button items, which cost ~0.1 ms
       a card to build (a third of pathbot's own time per press in bench/discord_burst.py);
     - every press is handled by PathbotButton, the DynamicItem registered once with the
-      client, whichever message the button is on.
+      client, whichever message the button is on;
+    - it skips View.__init__ (a random id from os.urandom, a future, child bookkeeping: as
+      much as the rest of rendering, on every press) and answers itself the four questions
+      discord.py 2.7 asks a view it sends (to_components, is_finished, is_dispatchable,
+      has_components_v2; tests/adapters/discord send one through every call pathbot
+      makes: send, edit, follow-up, edit of the original, the bot token's send and edit).
     """
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        super().__init__(timeout=None)
+    def __init__(self, rows: list[dict[str, Any]]) -> None:  # no View.__init__: see above
         self.rows = rows
+
+    def __repr__(self) -> str:
+        return f"<CardView rows={len(self.rows)}>"
 
     def to_components(self) -> list[dict[str, Any]]:
         return self.rows
 
     def is_finished(self) -> bool:
         return True
+
+    def is_dispatchable(self) -> bool:
+        return False  # PathbotButton handles the presses, not this view
+
+    def has_components_v2(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -122,7 +138,7 @@ class Rendered:
 def render(card: Card) -> Rendered:
     """The card's embeds (shared with every other card of the same text, see `_embeds`) and
     its buttons (built each time: their ids name the session)."""
-    return Rendered(list(_embeds(replace(card, buttons=()))), to_view(card))
+    return Rendered(list(_embeds(card)), to_view(card))
 
 
 def text_message(text: str) -> str:
@@ -198,15 +214,37 @@ class _Packer:
         return text
 
 
-@lru_cache(maxsize=EMBED_CACHE)
-def _embeds(text_only: Card) -> tuple[discord.Embed, ...]:
+class SharedEmbed(discord.Embed):
+    """An embed sent in many messages: its payload is built once, at its first send.
+
+    Only for embeds that are complete when first sent and never changed afterwards (those
+    of `_embeds`); discord.py only reads embeds (to_dict) when it sends them.
+    """
+
+    _payload: EmbedData | None = None
+
+    def to_dict(self) -> EmbedData:
+        if self._payload is None:
+            self._payload = super().to_dict()
+        return self._payload
+
+
+def _embeds(card: Card) -> tuple[discord.Embed, ...]:
     """Embeds depend on the card without its buttons: a question's embed is the same for
-    everyone at that question, so it is built once. The Embed objects are shared between
-    messages and never changed after this (discord.py only reads them: to_dict)."""
-    return tuple(to_embeds(text_only))
+    everyone at that question, so it is built once (and its payload once, SharedEmbed)."""
+    return _text_embeds(card.title, card.sections, card.fields, card.footer, card.accent)
 
 
-def to_embeds(card: Card) -> list[discord.Embed]:
+@lru_cache(maxsize=EMBED_CACHE)
+def _text_embeds(
+    title: str, sections: tuple[Section, ...], fields: tuple[Field, ...], footer: str,
+    accent: int | None,
+) -> tuple[discord.Embed, ...]:
+    text_only = Card(title, sections, fields, footer=footer, accent=accent)
+    return tuple(to_embeds(text_only, SharedEmbed))
+
+
+def to_embeds(card: Card, kind: type[discord.Embed] = discord.Embed) -> list[discord.Embed]:
     title = clip(card.title.strip(), TITLE)
     footer = clip(card.footer.strip(), FOOTER)
     marked = clip(f"{SHORTENED} · {footer}" if footer else SHORTENED, FOOTER)
@@ -214,8 +252,8 @@ def to_embeds(card: Card) -> list[discord.Embed]:
     _pack(packer, card)
     if packer.shortened:
         footer = marked
-    embeds = [_to_embed(e, card.accent) for e in packer.embeds if e.used()] or [
-        _to_embed(_Embed(), card.accent)]
+    embeds = [_to_embed(e, card.accent, kind) for e in packer.embeds if e.used()] or [
+        _to_embed(_Embed(), card.accent, kind)]
     if title:
         embeds[0].title = title
     elif not packer.embeds[0].used():
@@ -235,8 +273,8 @@ def _pack(packer: _Packer, card: Card) -> None:
                 return
 
 
-def _to_embed(embed: _Embed, accent: int | None) -> discord.Embed:
-    out = discord.Embed(description=embed.description or None, colour=accent)
+def _to_embed(embed: _Embed, accent: int | None, kind: type[discord.Embed]) -> discord.Embed:
+    out = kind(description=embed.description or None, colour=accent)
     for name, value, inline in embed.fields:
         out.add_field(name=name, value=value, inline=inline)
     return out
@@ -272,5 +310,11 @@ def to_view(card: Card) -> CardView | None:
 
 
 def _button(b: Button) -> dict[str, Any]:
-    label = clip(b.label.strip() or ELLIPSIS, LABEL)
-    return {"type": 2, "style": STYLES[b.style].value, "label": label, "custom_id": b.action_id}
+    return {"type": 2, "style": STYLES[b.style].value, "label": _label(b.label),
+            "custom_id": b.action_id}
+
+
+@lru_cache(maxsize=EMBED_CACHE)
+def _label(text: str) -> str:
+    """A button label within Discord's limit (labels repeat: the options of each question)."""
+    return clip(text.strip() or ELLIPSIS, LABEL)

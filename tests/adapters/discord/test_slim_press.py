@@ -1,0 +1,51 @@
+"""slim_press: what discord.py gets to parse of the message a pathbot button was pressed on."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from bot.adapters.discord.client import COMPONENTS_V2, slim_press
+from bot.adapters.discord.render import render
+from bot.core import actions
+from bot.core.cards import Button, Card, Section
+
+PRESSED = actions.build("ans", "sessionA", 2, 1)
+
+
+def press(custom_id: str = PRESSED, flags: int = 0) -> dict[str, Any]:
+    card = Card("Quiz · 3/10", (Section("Which do you enjoy more?"),), (), (
+        tuple(Button(f"Option {i}", actions.build("ans", "sessionA", 2, i)) for i in range(3)),
+        (Button("Back", actions.build("back", "sessionA", 2)),)))
+    rendered = render(card)
+    assert rendered.view is not None
+    message = {"id": "42", "channel_id": "7", "flags": flags, "content": "",
+               "embeds": [e.to_dict() for e in rendered.embeds],
+               "components": rendered.view.to_components()}
+    return {"type": 3, "id": "1", "token": "t", "message": message,
+            "data": {"custom_id": custom_id, "component_type": 2}}
+
+
+def test_a_press_of_our_button_keeps_the_message_id_and_only_that_button() -> None:
+    data = press()
+    original = copy.deepcopy(data["message"])
+    slim_press(data)
+    message = data["message"]
+    assert message["embeds"] == []
+    assert message["components"] == [{"type": 1, "components": [
+        {"type": 2, "style": 2, "label": "Option 1", "custom_id": PRESSED}]}]
+    assert {k: v for k, v in message.items() if k not in ("embeds", "components")} == {
+        k: v for k, v in original.items() if k not in ("embeds", "components")}
+
+
+def test_anything_else_is_left_as_it_came() -> None:
+    for data in (press("somebody-elses-button"), press(flags=COMPONENTS_V2),
+                 press(actions.build("ans", "sessionB", 2, 1))):  # not on this message
+        before = copy.deepcopy(data)
+        slim_press(data)
+        assert data == before
+    for odd in (None, [], {"type": 3}, {"type": 3, "message": "x", "data": {}},
+                {"type": 2, "message": {}, "data": {"custom_id": PRESSED}}):
+        before = copy.deepcopy(odd)
+        slim_press(odd)
+        assert odd == before
