@@ -64,3 +64,17 @@ def test_tokens_never_reach_the_log() -> None:
     text = stream.getvalue()
     assert "xoxb-secret-123" not in text and "discord.token.abc" not in text
     assert "calling with [redacted]" in text and "RuntimeError: bad token [redacted]" in text
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("7d", 604_800.0), ("12h", 43_200.0), ("30m", 1_800.0), ("90s", 90.0), ("45", 45.0),
+    ("1.5h", 5_400.0), ("2D", 172_800.0)])
+def test_nudge_every_takes_a_duration(tmp_path: Path, value: str, seconds: float) -> None:
+    assert load_config({"PATHBOT_NUDGE_EVERY": value}, cwd=tmp_path).nudge_every == seconds
+    assert load_config({}, cwd=tmp_path).nudge_every == 604_800.0
+
+
+@pytest.mark.parametrize("value", ["soon", "0s", "-1d", "7w", "d", "inf"])
+def test_a_bad_nudge_interval_is_one_clear_error(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="PATHBOT_NUDGE_EVERY must be a duration"):
+        load_config({"PATHBOT_NUDGE_EVERY": value}, cwd=tmp_path)
