@@ -12,9 +12,7 @@ from typing import Any
 
 from bot.core.models import UserRef
 from bot.core.records import Nudge
-from bot.storage.rows import Row, user_params
-
-USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
+from bot.storage.rows import USER, Row, user_params
 
 MARK_DONE = """
 INSERT INTO path_progress (platform, workspace, user_id, role, stage, scope, done_at)

@@ -38,9 +38,8 @@ from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
 from bot.storage.postgres_migrate import Conn
 from bot.storage.postgres_paths import PostgresPaths
+from bot.storage.rows import USER
 from bot.storage.tally import PostgresTally
-
-USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
 
 INSERT_SESSION = """
 INSERT INTO sessions (id, platform, workspace, user_id, scope, channel_id, card_id,
@@ -62,22 +61,7 @@ SELECT pathbot_record_answer(s, q, o, t) FROM unnest(
     $1::text[], $2::integer[], $3::integer[], $4::double precision[]
 ) WITH ORDINALITY AS job (s, q, o, t, n)"""
 
-TALLY = """
-SELECT top_role, count(*) AS people FROM (
-    SELECT top_role, row_number() OVER (
-        PARTITION BY platform, workspace, user_id ORDER BY created_at DESC, id DESC
-    ) AS newest
-    FROM results WHERE {where}
-) AS latest WHERE newest = 1
-GROUP BY top_role ORDER BY people DESC, top_role"""
 
-FORGET = (
-    f"DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE {USER})",
-    f"DELETE FROM results WHERE {USER}",
-    f"DELETE FROM sessions WHERE {USER}",
-    f"DELETE FROM dm_status WHERE {USER}",
-    *FORGET_PATHS,
-)
 
 
 class PostgresStore(PostgresPaths, PostgresTally):
@@ -184,7 +168,7 @@ class PostgresStore(PostgresPaths, PostgresTally):
             "platform = :platform AND scope = :scope", {"platform": platform, "scope": scope})
 
     async def _tally(self, where: str, params: dict[str, str]) -> dict[str, int]:
-        found = await self._rows(TALLY.format(where=where), params)
+        found = await self._rows(rows.TALLY.format(where=where), params)
         return {str(row["top_role"]): int(row["people"]) for row in found}
 
     # -- quiz cards ----------------------------------------------------------------------
@@ -225,7 +209,7 @@ class PostgresStore(PostgresPaths, PostgresTally):
         params = rows.user_params(user)
         lock, lock_names = rows.dollar(f"SELECT id FROM sessions WHERE {USER} FOR UPDATE")
         cards, card_names = rows.dollar(
-            f"SELECT DISTINCT card_id FROM results WHERE {USER} ORDER BY card_id")
+            rows.FORGET_CARDS)
         deleted = 0
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(lock, *rows.args(lock_names, params))
@@ -233,7 +217,7 @@ class PostgresStore(PostgresPaths, PostgresTally):
                 cards, *rows.args(card_names, params)))
             for card_id in card_ids:  # their tally changes
                 await conn.execute(rows.dollar(tally.BUMP)[0], card_id)
-            for sql in FORGET:
+            for sql in (*rows.FORGET_QUIZ, *FORGET_PATHS):
                 query, names = rows.dollar(sql)
                 status = await conn.execute(query, *rows.args(names, params))
                 deleted += int(status.rsplit(" ", 1)[-1])

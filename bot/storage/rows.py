@@ -41,6 +41,29 @@ def args(names: tuple[str, ...], params: Mapping[str, Any]) -> list[Any]:
     return [params[name] for name in names]
 
 
+# One person's rows (every table keys people the same way).
+USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
+
+# Top role -> people, counting each person's latest result among the rows `{where}` selects.
+TALLY = """
+SELECT top_role, count(*) AS people FROM (
+    SELECT top_role, row_number() OVER (
+        PARTITION BY platform, workspace, user_id ORDER BY created_at DESC, id DESC
+    ) AS newest
+    FROM results WHERE {where}
+) AS latest WHERE newest = 1
+GROUP BY top_role ORDER BY people DESC, top_role"""
+
+# What /forget deletes of the quiz, children first (rows removed by ON DELETE CASCADE
+# would not be counted); path_sql.FORGET adds progress and reminders.
+FORGET_QUIZ = (
+    f"DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE {USER})",
+    f"DELETE FROM results WHERE {USER}",
+    f"DELETE FROM sessions WHERE {USER}",
+    f"DELETE FROM dm_status WHERE {USER}",
+)
+FORGET_CARDS = f"SELECT DISTINCT card_id FROM results WHERE {USER} ORDER BY card_id"
+
 # Sessions with their answers in one statement (one row per answer, or one row with a NULL
 # option when there are none), so that a read needs no transaction.
 SELECT_SESSIONS = """

@@ -50,6 +50,7 @@ from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
 from bot.storage.errors import StoreUnusable
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
+from bot.storage.rows import USER
 from bot.storage.sqlite_faults import (
     BUSY_TIMEOUT_MS,
     LOCK_WAIT,
@@ -66,7 +67,6 @@ log = logging.getLogger(__name__)
 SYNCHRONOUS = ("NORMAL", "FULL")
 MIN_SQLITE = (3, 25, 0)  # upsert (3.24) and window functions (3.25)
 
-USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
 
 INSERT_ANSWER = """
 INSERT INTO answers (session_id, question, option, answered_at)
@@ -94,15 +94,6 @@ FROM (VALUES {values}) AS w"""
 IDS_PER_READ = 900
 USERS_PER_READ = 200  # 4 parameters each
 
-# Top role -> people, counting each person's latest result among the rows `{where}` selects.
-TALLY = """
-SELECT top_role, count(*) AS people FROM (
-    SELECT top_role, row_number() OVER (
-        PARTITION BY platform, workspace, user_id ORDER BY created_at DESC, id DESC
-    ) AS newest
-    FROM results WHERE {where}
-) WHERE newest = 1
-GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
 class SqliteStore(SqlitePaths, SqliteTally):
@@ -267,7 +258,7 @@ class SqliteStore(SqlitePaths, SqliteTally):
 
     async def _tally(self, where: str, params: dict[str, str]) -> dict[str, int]:
         async with self._read() as conn:
-            found = await conn.execute_fetchall(TALLY.format(where=where), params)
+            found = await conn.execute_fetchall(rows.TALLY.format(where=where), params)
         return {str(row["top_role"]): int(row["people"]) for row in found}
 
     # -- quiz cards ----------------------------------------------------------------------
@@ -315,22 +306,14 @@ class SqliteStore(SqlitePaths, SqliteTally):
         return any(True for _ in found)
 
     async def forget(self, user: UserRef) -> Forgotten:
-        """Children first, explicitly: rows removed by ON DELETE CASCADE are not counted."""
-        cards = f"SELECT DISTINCT card_id FROM results WHERE {USER} ORDER BY card_id"
-        statements = (
-            f"DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE {USER})",
-            f"DELETE FROM results WHERE {USER}",
-            f"DELETE FROM sessions WHERE {USER}",
-            f"DELETE FROM dm_status WHERE {USER}",
-            *FORGET_PATHS,
-        )
+        """rows.FORGET_QUIZ and path_sql.FORGET, in one transaction."""
         deleted = 0
         async with self._write() as conn:
             card_ids = tuple(str(r[0]) for r in await conn.execute_fetchall(
-                cards, rows.user_params(user)))
+                rows.FORGET_CARDS, rows.user_params(user)))
             for card_id in card_ids:  # their tally changes
                 await conn.execute(tally.BUMP, {"card_id": card_id})
-            for sql in statements:
+            for sql in (*rows.FORGET_QUIZ, *FORGET_PATHS):
                 deleted += (await conn.execute(sql, rows.user_params(user))).rowcount
         return Forgotten(deleted, card_ids)
 
