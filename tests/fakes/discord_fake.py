@@ -79,6 +79,11 @@ AUTOCOMPLETE_RESULT = 8
 # Application command option types by Python type (bool before int: bool is an int).
 _OPTION_TYPES: tuple[tuple[type, int], ...] = ((bool, 5), (int, 4), (float, 10), (str, 3))
 
+# How long a test waits for something the bot should do: a liveness bound, not a speed
+# check (the benchmarks measure speed). Generous, for a loaded 2-core CI machine where the
+# first /stats chart alone (importing matplotlib) can take several seconds.
+WAIT = 20.0
+
 
 # --------------------------------------------------------------------------- records
 
@@ -583,7 +588,7 @@ class FakeDiscord(LoopbackServer):
         ]
 
     async def wait_for(
-        self, predicate: Callable[[RecordedRequest], bool], timeout: float = 5.0
+        self, predicate: Callable[[RecordedRequest], bool], timeout: float = WAIT
     ) -> RecordedRequest:
         """The first recorded request matching predicate, waiting for it if need be."""
 
@@ -593,7 +598,7 @@ class FakeDiscord(LoopbackServer):
         return await self._wait_until(probe, timeout, "a request matching the predicate")
 
     async def callback_record(
-        self, interaction: SentInteraction | str, timeout: float = 5.0
+        self, interaction: SentInteraction | str, timeout: float = WAIT
     ) -> RecordedRequest:
         """The first successful callback request for this interaction (id or SentInteraction)."""
         interaction_id = interaction.id if isinstance(interaction, SentInteraction) else interaction
@@ -604,13 +609,13 @@ class FakeDiscord(LoopbackServer):
 
         return await self.wait_for(is_callback, timeout)
 
-    async def callback_for(self, interaction: SentInteraction | str, timeout: float = 5.0) -> JSON:
+    async def callback_for(self, interaction: SentInteraction | str, timeout: float = WAIT) -> JSON:
         """The callback JSON (``type`` and ``data``) the client sent for this interaction."""
         record = await self.callback_record(interaction, timeout)
         return record.json if isinstance(record.json, dict) else {}
 
     async def followups_for(
-        self, interaction: SentInteraction | str, count: int = 1, timeout: float = 5.0
+        self, interaction: SentInteraction | str, count: int = 1, timeout: float = WAIT
     ) -> list[JSON]:
         """Bodies of successful follow-ups for a token, once there are at least ``count``."""
         token = interaction.token if isinstance(interaction, SentInteraction) else interaction
@@ -638,7 +643,7 @@ class FakeDiscord(LoopbackServer):
     def connections(self) -> list[GatewayConnection]:
         return list(self._connections)
 
-    async def wait_for_connection(self, count: int = 1, timeout: float = 5.0) -> GatewayConnection:
+    async def wait_for_connection(self, count: int = 1, timeout: float = WAIT) -> GatewayConnection:
         """Wait until ``count`` connections have been READY or RESUMED; the newest of them."""
 
         def probe() -> GatewayConnection | None:

@@ -48,6 +48,11 @@ MAX_BLOCKS = 50
 MAX_TEXT = 40_000
 RESPONSE_URL_MAX_USES = 5
 
+# How long a test waits for something the bot should do: a liveness bound, not a speed
+# check (the benchmarks measure speed). Generous, for a loaded 2-core CI machine where the
+# first /stats chart alone (importing matplotlib) can take several seconds.
+WAIT = 20.0
+
 
 class _EnvPatcher(Protocol):
     def delenv(self, name: str, raising: bool = ...) -> None: ...
@@ -429,7 +434,7 @@ class FakeSlack(LoopbackServer):
         method: str,
         count: int,
         predicate: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
     ) -> list[ApiCall]:
         """Wait until `count` calls of `method` match; returns the first `count` of them."""
 
@@ -449,7 +454,7 @@ class FakeSlack(LoopbackServer):
         self,
         method: str,
         predicate: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
     ) -> ApiCall:
         """The first recorded call of `method` matching `predicate` (waits for one)."""
         return (await self.wait_for_calls(method, 1, predicate, timeout))[0]
@@ -458,7 +463,7 @@ class FakeSlack(LoopbackServer):
         self,
         url: str | None = None,
         predicate: Callable[[ResponseUrlPost], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
         count: int = 1,
     ) -> ResponseUrlPost:
         """Wait for the `count`-th POST (to `url`, or any) matching; returns that one."""
@@ -755,7 +760,7 @@ class FakeSlack(LoopbackServer):
         """Websocket connections currently open."""
         return sum(1 for ws in self._sockets if not ws.closed)
 
-    async def wait_for_socket_connections(self, count: int, timeout: float = 5.0) -> int:
+    async def wait_for_socket_connections(self, count: int, timeout: float = WAIT) -> int:
         """Wait until `count` websocket connections have been accepted in total."""
 
         def find() -> int | None:
@@ -763,7 +768,7 @@ class FakeSlack(LoopbackServer):
 
         return await self._wait(find, timeout, f"{count} socket connections")
 
-    async def wait_for_open_sockets(self, count: int, timeout: float = 5.0) -> None:
+    async def wait_for_open_sockets(self, count: int, timeout: float = WAIT) -> None:
         """Wait until exactly `count` connections are open (e.g. 1 after a reconnect)."""
 
         def find() -> bool | None:
@@ -786,7 +791,7 @@ class FakeSlack(LoopbackServer):
         accepts_response_payload: bool | None = None,
         retry_attempt: int = 0,
         retry_reason: str = "",
-        timeout: float = 5.0,
+        timeout: float = WAIT,
     ) -> str:
         """Send an envelope to the newest open connection; returns its envelope_id."""
         envelope_id = f"env-{next(self._ids)}-{uuid.uuid4().hex[:8]}"
@@ -804,7 +809,7 @@ class FakeSlack(LoopbackServer):
         await ws.send_json(envelope)
         return envelope_id
 
-    async def socket_ack(self, envelope_id: str, timeout: float = 5.0) -> SocketAck:
+    async def socket_ack(self, envelope_id: str, timeout: float = WAIT) -> SocketAck:
         """Wait for the app's acknowledgement of `envelope_id`."""
         return await self._wait(lambda: self._acks.get(envelope_id), timeout, f"ack {envelope_id}")
 

@@ -24,6 +24,7 @@ from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fake import (
     EPHEMERAL,
     MANAGE_GUILD_PERMISSIONS,
+    WAIT,
     FakeDiscord,
     SentInteraction,
     custom_ids,
@@ -73,7 +74,7 @@ class Harness:
 
     # -- driving ---------------------------------------------------------------------------
 
-    async def reply(self, sent: SentInteraction, timeout: float = 5.0) -> JSON:
+    async def reply(self, sent: SentInteraction, timeout: float = WAIT) -> JSON:
         """What the person sees: the callback's message, or the deferred message once edited."""
         callback = await self.fake.callback_for(sent, timeout)
         if callback["type"] in (4, 7):
@@ -130,7 +131,7 @@ class Harness:
         return await self.fake.slash(name, permissions=MANAGE_GUILD_PERMISSIONS)
 
     @staticmethod
-    async def until(condition: Callable[[], bool | Awaitable[bool]], timeout: float = 5) -> None:
+    async def until(condition: Callable[[], bool | Awaitable[bool]], timeout: float = WAIT) -> None:
         import asyncio
 
         async with asyncio.timeout(timeout):
