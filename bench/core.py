@@ -1,30 +1,40 @@
-"""Answers per second through the service on a real SQLite file, against a bare loop.
+"""Answers per second through the service on a real database, against a bare loop.
 
     python3 dev.py bench core [--users 50] [--answers 20000] [--synchronous NORMAL]
+    python3 dev.py bench core --db postgresql://postgres@127.0.0.1:5432/test [--pool 10]
 
 N simulated people answer quizzes concurrently through `Service.press` (each press reads
 the session and records the answer in a BEGIN IMMEDIATE transaction, which the store shares
 among concurrent presses; every tenth answer finishes a quiz and stores a result). In the
 same run, a bare aiosqlite loop inserts the same number of single rows with one commit each,
 on the same machine and pragmas. Both rates are printed, with the ratio service / bare.
+
+With `--db postgresql://…` the service runs on PostgresStore (a pool of `--pool`
+connections) in a fresh schema, and the bare loop is one asyncpg connection doing one
+single-row INSERT (its own commit) per answer in another; both schemas are dropped after.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 
 from bot.bundled import bundled_dir
+from bot.config import mask_dsn
 from bot.core import actions
 from bot.core.content import load_content
 from bot.core.models import Place, UserRef
+from bot.core.ports import Store
 from bot.core.service import Service
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 
 PLACE = Place("bench", "scope", "channel")
@@ -42,11 +52,8 @@ async def person(service: Service, card_id: str, n: int, answers: int, out: list
             card = (await service.press(user, card.buttons[0][2].action_id, PLACE)).card
 
 
-async def bench_service(
-    folder: Path, users: int, total: int, sync: str
-) -> tuple[float, list[float], int]:
-    """Answers per second, each answer's latency, write transactions committed."""
-    store = await SqliteStore.open(folder / "service.sqlite3", synchronous=sync)
+async def bench_service(store: Store, users: int, total: int) -> tuple[float, list[float]]:
+    """Answers per second, each answer's latency."""
     service = Service(load_content(bundled_dir("content")), store)
     card_id, _ = await service.open_quiz(PLACE)
     latencies: list[float] = []
@@ -55,7 +62,7 @@ async def bench_service(
                            for n in range(users)])
     elapsed = time.perf_counter() - started
     await store.close()
-    return len(latencies) / elapsed, latencies, store.commits
+    return len(latencies) / elapsed, latencies
 
 
 async def bench_bare(folder: Path, total: int, sync: str) -> float:
@@ -73,6 +80,66 @@ async def bench_bare(folder: Path, total: int, sync: str) -> float:
         return total / (time.perf_counter() - started)
 
 
+async def bench_bare_postgres(dsn: str, total: int) -> float:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE TABLE answers (session_id TEXT, question INT, option INT, "
+                           "answered_at DOUBLE PRECISION, PRIMARY KEY (session_id, question))")
+        insert = await conn.prepare("INSERT INTO answers VALUES ($1, $2, $3, $4)")
+        started = time.perf_counter()
+        for i in range(total):
+            await insert.fetch(f"s{i // 10}", i % 10, 1, time.time())
+        return total / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+
+
+async def schema(dsn: str, name: str, drop: bool = False) -> str:
+    """Create (or drop) a schema; the DSN that uses it."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"DROP SCHEMA {name} CASCADE" if drop else f"CREATE SCHEMA {name}")
+    finally:
+        await conn.close()
+    return f"{dsn}{'&' if '?' in dsn else '?'}search_path={name}"
+
+
+async def run_postgres(dsn: str, users: int, total: int, pool: int) -> None:
+    tag = secrets.token_hex(4)
+    service_dsn = await schema(dsn, f"bench_svc_{tag}")
+    bare_dsn = await schema(dsn, f"bench_bare_{tag}")
+    try:
+        rate, lat = await bench_service(await PostgresStore.open(service_dsn, pool_size=pool),
+                                        users, total)
+        bare = await bench_bare_postgres(bare_dsn, len(lat))
+    finally:
+        for kind in ("svc", "bare"):
+            await schema(dsn, f"bench_{kind}_{tag}", drop=True)
+    print(f"core benchmark: {len(lat)} answers, {users} concurrent users, PostgreSQL "
+          f"({mask_dsn(dsn)}), pool of {pool}")
+    report(rate, lat, bare)
+
+
+async def run_sqlite(users: int, total: int, sync: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = await SqliteStore.open(folder / "service.sqlite3", synchronous=sync)
+        rate, lat = await bench_service(store, users, total)
+        bare = await bench_bare(folder, len(lat), sync)
+    print(f"core benchmark: {len(lat)} answers, {users} concurrent users, WAL, "
+          f"synchronous={sync}")
+    report(rate, lat, bare)
+    print(f"  transactions: {store.commits / len(lat):9.3f} per answer (write transactions "
+          "committed by the store, all presses included)")
+
+
+def report(rate: float, lat: list[float], bare: float) -> None:
+    print(f"  service  : {rate:9.0f} answers/s   p50 {percentile(lat, 50) * 1e3:.2f} ms   "
+          f"p99 {percentile(lat, 99) * 1e3:.2f} ms   mean {statistics.mean(lat) * 1e3:.2f} ms")
+    print(f"  bare loop: {bare:9.0f} inserts/s (one INSERT + commit each)")
+    print(f"  ratio service/bare: {rate / bare:.2f}   (targets: >= 5000 answers/s, >= 0.50)")
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
@@ -83,21 +150,13 @@ async def main() -> None:
     args.add_argument("--users", type=int, default=50)
     args.add_argument("--answers", type=int, default=20000)
     args.add_argument("--synchronous", default="NORMAL", choices=("NORMAL", "FULL"))
+    args.add_argument("--db", default="", help="postgresql://… to measure PostgreSQL")
+    args.add_argument("--pool", type=int, default=10, help="PostgreSQL pool size")
     opts = args.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        rate, lat, commits = await bench_service(
-            folder, opts.users, opts.answers, opts.synchronous
-        )
-        bare = await bench_bare(folder, len(lat), opts.synchronous)
-    print(f"core benchmark: {len(lat)} answers, {opts.users} concurrent users, WAL, "
-          f"synchronous={opts.synchronous}")
-    print(f"  service  : {rate:9.0f} answers/s   p50 {percentile(lat, 50) * 1e3:.2f} ms   "
-          f"p99 {percentile(lat, 99) * 1e3:.2f} ms   mean {statistics.mean(lat) * 1e3:.2f} ms")
-    print(f"  transactions: {commits / len(lat):9.3f} per answer (write transactions committed"
-          " by the store, all presses included)")
-    print(f"  bare loop: {bare:9.0f} inserts/s (one INSERT + commit each)")
-    print(f"  ratio service/bare: {rate / bare:.2f}   (targets: >= 5000 answers/s, >= 0.50)")
+    if opts.db:
+        await run_postgres(opts.db, opts.users, opts.answers, opts.pool)
+    else:
+        await run_sqlite(opts.users, opts.answers, opts.synchronous)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """A burst of Discord button presses: pathbot against a minimal discord.py bot.
 
     .venv/bin/python bench/discord_burst.py [--n 1000] [--answers 10] [--rate 200]
+                                            [--metrics-cost] [--pairs K]
 
 N distinct users press Start on one quiz card, then answer question after question, each
 round a burst: all N presses are dispatched by the fake gateway (tests/fakes) at once,
@@ -17,6 +18,8 @@ RSS; then the ratios pathbot / minimal. A second, paced run (--rate per second, 
 one answer) shows latency without queueing (this process does not collect garbage
 meanwhile: see run_bot). --slowest K also prints the K slowest paced presses and when they
 were dispatched (seconds into the paced run): a cluster is a stall, not a steady cost.
+--metrics-cost compares pathbot with pathbot without metrics (PATHBOT_METRICS=0: no store
+timing, no counters) instead of the minimal bot: what the Prometheus metrics cost.
 """
 
 from __future__ import annotations
@@ -37,11 +40,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bot import metrics  # noqa: E402
 from bot.adapters.discord import DiscordAdapter  # noqa: E402
 from bot.adapters.discord.client import set_endpoints  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.content import load_content  # noqa: E402
 from bot.core.service import Service  # noqa: E402
+from bot.metered import metered  # noqa: E402
 from bot.runner import settle_heap  # noqa: E402
 from bot.storage.sqlite import SqliteStore  # noqa: E402
 from tests.fakes.discord_fake import FakeDiscord, SentInteraction, custom_ids  # noqa: E402
@@ -199,9 +204,11 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
            "DISCORD_GATEWAY_URL": gateway_url}
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(environ=env, cwd=Path(tmp))
-        if kind == "pathbot":
+        if kind != "minimal":  # pathbot; no-metrics: pathbot with PATHBOT_METRICS=0
+            metrics.set_enabled(kind == "pathbot")
             store = await SqliteStore.open(Path(tmp) / "bench.sqlite3")
-            adapter = DiscordAdapter(config, Service(load_content(config.content_dir), store),
+            served = metered(store) if kind == "pathbot" else store  # as `pathbot run` does
+            adapter = DiscordAdapter(config, Service(load_content(config.content_dir), served),
                                      guild_ready_timeout=FAST_GUILD_READY_TIMEOUT)
             settle_heap()  # as `pathbot run` does before connecting
             await adapter.start()
@@ -214,7 +221,7 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
         print(json.dumps({"ready": usage()}), flush=True)
         await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
         done = usage()
-        if kind == "pathbot":
+        if kind != "minimal":
             await adapter.stop()
             await store.close()
         else:
@@ -237,9 +244,9 @@ async def run_bot(
         assert child.stdin is not None and child.stdout is not None
         ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 60))["ready"]
         out: dict[str, Any] = {"kind": kind}
-        burst = Driver(fake, kind == "pathbot", users)
+        burst = Driver(fake, kind != "minimal", users)
         out["burst"] = burst.figures(await burst.run(answers, 0.0))
-        paced = Driver(fake, kind == "pathbot", users, first_user=FIRST_USER + users)
+        paced = Driver(fake, kind != "minimal", users, first_user=FIRST_USER + users)
         # This process (the fake, the driver) holds the burst's whole request log: a full
         # collection of it here takes 0.3-0.8 s on a slow machine, and while it runs no press
         # is dispatched, so the paced run turns into a burst of the overdue presses and its
@@ -262,25 +269,26 @@ async def run_bot(
 
 def report(results: list[dict[str, Any]], answers: int, rate: float) -> None:
     by = {r["kind"]: r for r in results}
+    base = results[1]["kind"]
     print(f"{'':10} {'run':6} {'answered':>15} {'deferred':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'p99 vis':>8} {'per s':>7}")
-    for kind in ("pathbot", "minimal"):
+    for kind in ("pathbot", base):
         for label in ("burst", "paced"):
             f = by[kind][label]
             print(f"{kind:10} {label:6} {f['answered']:>7}/{f['interactions']:<7} "
                   f"{f['deferred']:>8} {f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} "
                   f"{f['p99_visible_ms']:>8.1f} {f['per_s']:>7.0f}")
-    for kind in ("pathbot", "minimal"):
+    for kind in ("pathbot", base):
         f = by[kind]
         print(f"{kind:10} bot process: {f['cpu_us']:.0f} µs CPU per interaction, "
               f"peak RSS {f['peak_rss_mb']:.1f} MB")
-    p, m = by["pathbot"], by["minimal"]
+    p, m = by["pathbot"], by[base]
     for label in ("burst", "paced"):
         pl, ml = p[label], m[label]
-        print(f"ratio pathbot/minimal, {label}: p50 {pl['p50_ms'] / ml['p50_ms']:.2f}x, "
+        print(f"ratio pathbot/{base}, {label}: p50 {pl['p50_ms'] / ml['p50_ms']:.2f}x, "
               f"p99 {pl['p99_ms'] / ml['p99_ms']:.2f}x, "
               f"interactions/s {pl['per_s'] / ml['per_s']:.2f}x")
-    print(f"ratio pathbot/minimal: CPU per interaction {p['cpu_us'] / m['cpu_us']:.2f}x, "
+    print(f"ratio pathbot/{base}: CPU per interaction {p['cpu_us'] / m['cpu_us']:.2f}x, "
           f"peak RSS {p['peak_rss_mb'] / m['peak_rss_mb']:.2f}x")
     missing = sum(by[k][label]["interactions"] - by[k][label]["answered"]
                   for k in by for label in ("burst", "paced"))
@@ -297,6 +305,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="paced run: presses per second")
     parser.add_argument("--slowest", type=int, default=0, metavar="K",
                         help="also print the K slowest paced presses and when they were sent")
+    parser.add_argument("--pairs", type=int, default=1,
+                        help="run the two bots this many times each, in ABBA order")
+    parser.add_argument("--metrics-cost", action="store_true",
+                        help="compare with pathbot without metrics, not the minimal bot")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "API", "GATEWAY"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -305,9 +317,19 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(*args.serve))
         return
-    results = [asyncio.run(run_bot(kind, args.n, args.answers, args.rate, args.slowest))
-               for kind in ("pathbot", "minimal")]
-    report(results, args.answers, args.rate)
+    base = "no-metrics" if args.metrics_cost else "minimal"
+    ratios = []
+    for pair in range(args.pairs):  # ABBA: a load that drifts hits both kinds alike
+        kinds = ("pathbot", base) if pair % 2 == 0 else (base, "pathbot")
+        runs = {kind: asyncio.run(run_bot(kind, args.n, args.answers, args.rate, args.slowest))
+                for kind in kinds}
+        results = [runs["pathbot"], runs[base]]
+        report(results, args.answers, args.rate)
+        ratios.append(runs["pathbot"]["cpu_us"] / runs[base]["cpu_us"])
+    if args.pairs > 1:
+        print(f"CPU per interaction pathbot/{base}, per pair: "
+              + ", ".join(f"{r:.2f}x" for r in ratios)
+              + f"; mean {sum(ratios) / len(ratios):.2f}x")
     for r in results if args.slowest else ():
         print(f"{r['kind']}: slowest paced presses (ms to callback @ s into the paced run):")
         print("  " + ", ".join(f"{ms:.0f}@{at:.3f}s" for ms, at, _ in r["slowest"]))

@@ -1,7 +1,8 @@
 """Burst benchmark: N signed block_actions over HTTP, pathbot vs a bolt app that only acks.
 
     .venv/bin/python bench/slack_burst.py [--n 1000] [--concurrency 10] [--rounds 10]
-                                          [--in-process]
+                                          [--in-process] [--metrics-cost]
+                                          [--pathbot-db postgresql://…]
 
 Both apps talk to the same fake Slack on 127.0.0.1 (in this process); each app runs in its
 own process like a deployment (`--in-process`: all on this event loop). For pathbot, N
@@ -9,7 +10,12 @@ distinct users each press Start on one quiz card first (not measured); the measu
 requests are each user's answer to question 1, sent to both apps in alternating rounds.
 Ack latency is request sent -> HTTP response received. Prints p50/p99, requests per
 second, the ratio pathbot/minimal, and checks that every request was acknowledged and
-every press answered on its response_url.
+every press answered on its response_url. pathbot is wired as `pathbot run` wires it,
+metrics on (the store timed, /metrics served). --metrics-cost compares it with pathbot
+with PATHBOT_METRICS=0 ("no-metrics", its own database and users) instead of the minimal
+app: what the Prometheus metrics cost. `--pathbot-db`: pathbot's database (default: a
+fresh SQLite file); give a PostgreSQL DSN of a scratch database or `?search_path=` schema
+(the comparison app always runs on its own SQLite file).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import asyncio
 import gc
 import logging
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -33,9 +40,11 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from bot import metrics  # noqa: E402
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter  # noqa: E402
 from bot.bootstrap import build_service  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.metered import metered  # noqa: E402
 from bot.runner import settle_heap  # noqa: E402
 from bot.web import build_web_app, start_web  # noqa: E402
 from tests.fakes.minimal_slack_app import (  # noqa: E402
@@ -78,7 +87,7 @@ class Figures:
         return len(self.latencies_ms) / self.seconds
 
     def line(self) -> str:
-        return (f"{self.name:<9} acked {self.acked}/{len(self.latencies_ms)}  "
+        return (f"{self.name:<10} acked {self.acked}/{len(self.latencies_ms)}  "
                 f"p50 {self.p50:6.1f} ms  p99 {self.p99:6.1f} ms  {self.rps:7.1f} req/s")
 
 
@@ -146,7 +155,8 @@ async def answered(fake: FakeSlack, n: int, timeout: float = 120) -> float:
 
 @asynccontextmanager
 async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
-    """Run pathbot's Slack adapter (HTTP mode) or the minimal app; yields its events URL."""
+    """Run pathbot's Slack adapter (HTTP mode; kind no-metrics: with metrics off) or the
+    minimal app; yields its events URL."""
     if kind == "minimal":
         minimal = await start_http_app(build_minimal_app(make_client(api_url)))
         try:
@@ -156,8 +166,10 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
         return
     config = load_config(environ={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url, "PATHBOT_DB": db}, cwd=Path(db).parent)
-    service = await build_service(config)
+        "SLACK_API_URL": api_url, "PATHBOT_DB": db},
+        cwd=Path(tempfile.gettempdir()) if "://" in db else Path(db).parent)
+    metrics.set_enabled(kind == "pathbot")
+    service = await build_service(config, wrap=metered if kind == "pathbot" else None)
     adapter = SlackAdapter(config, service)
     runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
     settle_heap()  # as `pathbot run` does before connecting
@@ -171,19 +183,41 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
 
 
 async def serve_until_stdin_closes(kind: str, api_url: str, db: str) -> int:
-    """The child process: serve, print the URL, stop when the parent closes our stdin."""
+    """The child process: serve, print the URL; print its CPU seconds for each line read
+    from stdin; stop when the parent closes our stdin."""
     async with serving(kind, api_url, db) as url:
         print(url, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        loop = asyncio.get_running_loop()
+        while await loop.run_in_executor(None, sys.stdin.readline):
+            print(cpu_seconds(), flush=True)
     return 0
 
 
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+@dataclass
+class App:
+    url: str
+    child: asyncio.subprocess.Process | None = None
+
+    async def cpu(self) -> float:
+        """The app process's CPU seconds so far (this process's when in-process)."""
+        if self.child is None:
+            return cpu_seconds()
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.child.stdin.write(b"cpu\n")
+        return float(await self.child.stdout.readline())
+
+
 @asynccontextmanager
-async def app_server(kind: str, api_url: str, db: str, separate: bool) -> AsyncIterator[str]:
+async def app_server(kind: str, api_url: str, db: str, separate: bool) -> AsyncIterator[App]:
     """The app under test, in its own process (like a deployment) or in this one."""
     if not separate:
         async with serving(kind, api_url, db) as url:
-            yield url
+            yield App(url)
         return
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", kind, "--api-url", api_url, "--db", db,
@@ -193,26 +227,30 @@ async def app_server(kind: str, api_url: str, db: str, separate: bool) -> AsyncI
         url = (await child.stdout.readline()).decode().strip()
         if not url:
             raise RuntimeError(f"the {kind} app process did not start")
-        yield url
+        yield App(url, child)
     finally:
         child.stdin.close()
         await child.wait()
 
 
-async def interleaved(fake: FakeSlack, sends: dict[str, Send], bodies: list[bytes],
+async def interleaved(fake: FakeSlack, sends: dict[str, Send], bodies: dict[str, list[bytes]],
                       concurrency: int, rounds: int) -> tuple[Figures, Figures, float]:
     """Both apps in alternating rounds (so background load hits both alike); after each
-    pathbot round, wait until every press of it is answered. Also returns the worst time
+    round, wait until every pathbot press of it is answered. Also returns the worst time
     from a round's last ack to its last answer."""
-    figures: dict[str, list[Figures]] = {"minimal": [], "pathbot": []}
+    base = next(name for name in sends if name != "pathbot")
+    figures: dict[str, list[Figures]] = {base: [], "pathbot": []}
+    pathbots = sum(name != "minimal" for name in sends)  # apps that answer on response_url
     worst = 0.0
-    size = -(-len(bodies) // rounds)
-    for i, start in enumerate(range(0, len(bodies), size)):
-        chunk = bodies[start : start + size]
-        for name in ("minimal", "pathbot") if i % 2 == 0 else ("pathbot", "minimal"):
+    n = len(bodies["pathbot"])
+    size = -(-n // rounds)
+    for i, start in enumerate(range(0, n, size)):
+        for name in (base, "pathbot") if i % 2 == 0 else ("pathbot", base):
+            chunk = bodies[name][start : start + size]
             figures[name].append(await burst(name, sends[name], chunk, concurrency))
-        worst = max(worst, await answered(fake, start + len(chunk)))
-    return merge(figures["minimal"]), merge(figures["pathbot"]), worst
+        done = min(start + size, n)
+        worst = max(worst, await answered(fake, pathbots * done))
+    return merge(figures[base]), merge(figures["pathbot"]), worst
 
 
 def merge(parts: list[Figures]) -> Figures:
@@ -220,37 +258,51 @@ def merge(parts: list[Figures]) -> Figures:
                    sum(p.seconds for p in parts), sum(p.acked for p in parts))
 
 
-async def run(n: int, concurrency: int, rounds: int, separate: bool) -> int:
+async def run(n: int, concurrency: int, rounds: int, separate: bool, base: str,
+              db_url: str = "") -> int:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"{tmp}/bench.sqlite3"
+        db = db_url or f"{tmp}/a.sqlite3"
         async with (FakeSlack() as fake, aiohttp.ClientSession() as http,
-                    app_server("pathbot", fake.api_url, db, separate) as ours_url,
-                    app_server("minimal", fake.api_url, "", separate) as base_url):
-            sends = {"pathbot": sender(http, ours_url), "minimal": sender(http, base_url)}
-            bodies = await prepare_pathbot(fake, sends["pathbot"], n, concurrency)
-            await burst("warm-up", sends["minimal"], bodies[:20], concurrency)
+                    app_server("pathbot", fake.api_url, db, separate) as ours,
+                    app_server(base, fake.api_url, f"{tmp}/b.sqlite3", separate) as theirs):
+            sends = {"pathbot": sender(http, ours.url), base: sender(http, theirs.url)}
+            bodies = {"pathbot": await prepare_pathbot(fake, sends["pathbot"], n, concurrency)}
+            fake.clear()
+            bodies[base] = (bodies["pathbot"] if base == "minimal" else
+                            await prepare_pathbot(fake, sends[base], n, concurrency))
+            if base == "minimal":  # it only acks: its warm-up presses change nothing
+                await burst("warm-up", sends[base], bodies[base][:20], concurrency)
             fake.clear()
             # Setup left many long-lived objects here: without this, a full collection
             # (10-20 ms) lands on whichever app's round is running and decides the p99.
             gc.collect()
             gc.freeze()
-            base, ours, done = await interleaved(fake, sends, bodies, concurrency, rounds)
-    report(base, ours, n, concurrency, done, separate)
+            cpu = [await ours.cpu(), await theirs.cpu()]
+            figures = await interleaved(fake, sends, bodies, concurrency, rounds)
+            cpu = [await ours.cpu() - cpu[0], await theirs.cpu() - cpu[1]]
+    report(*figures, n, concurrency, separate)
+    if separate:
+        ours_us, theirs_us = (c * 1e6 / n for c in cpu)
+        print(f"app process CPU per press (answers sent included): pathbot {ours_us:.0f} µs, "
+              f"{base} {theirs_us:.0f} µs, ratio {ours_us / theirs_us:.2f}x")
     return 0
 
 
 def report(
-    base: Figures, ours: Figures, n: int, concurrency: int, done: float, separate: bool
+    base: Figures, ours: Figures, done: float, n: int, concurrency: int, separate: bool
 ) -> None:
     where = "each app in its own process" if separate else "everything in one process"
     print(f"slack_burst: {n} signed block_actions, {concurrency} in flight, {where}")
     print(base.line())
     print(ours.line())
-    print(f"ratio pathbot/minimal: p50 {ours.p50 / base.p50:.2f}x  p99 {ours.p99 / base.p99:.2f}x"
-          f"  req/s {ours.rps / base.rps:.2f}x")
+    print(f"ratio pathbot/{base.name}: p50 {ours.p50 / base.p50:.2f}x  "
+          f"p99 {ours.p99 / base.p99:.2f}x  req/s {ours.rps / base.rps:.2f}x")
     print(f"every pathbot press answered on its response_url, at most {done * 1000:.0f} ms after "
           "its round's last ack")
+    if base.name == "no-metrics":
+        cost = max(ours.p50 / base.p50, ours.p99 / base.p99, base.rps / ours.rps) - 1
+        print(f"metrics cost: {cost * 100:+.1f} % (target: within 5 %)")
     p99_ok = ours.p99 <= 100
     ratio_ok = ours.p99 / base.p99 <= 1.3 and ours.p50 / base.p50 <= 1.3
     print(f"targets: all acked {'yes' if ours.acked == base.acked == n else 'NO'}; "
@@ -265,7 +317,12 @@ def main() -> int:
                         help="alternate the two apps in this many rounds")
     parser.add_argument("--in-process", action="store_true",
                         help="run both apps in this process, on the load generator's loop")
-    parser.add_argument("--serve", choices=["pathbot", "minimal"], help=argparse.SUPPRESS)
+    parser.add_argument("--metrics-cost", action="store_true",
+                        help="compare with pathbot without metrics, not the minimal app")
+    parser.add_argument("--pathbot-db", default="",
+                        help="pathbot's PATHBOT_DB (default: a fresh SQLite file)")
+    parser.add_argument("--serve", choices=["pathbot", "no-metrics", "minimal"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -274,7 +331,11 @@ def main() -> int:
     if args.serve:
         logging.basicConfig(level=logging.WARNING)
         return asyncio.run(serve_until_stdin_closes(args.serve, args.api_url, args.db or ""))
-    return asyncio.run(run(args.n, args.concurrency, args.rounds, not args.in_process))
+    if args.metrics_cost and args.in_process:
+        parser.error("--metrics-cost needs each app in its own process (metrics are global)")
+    base = "no-metrics" if args.metrics_cost else "minimal"
+    return asyncio.run(run(args.n, args.concurrency, args.rounds, not args.in_process, base,
+                           args.pathbot_db))
 
 
 if __name__ == "__main__":

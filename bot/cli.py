@@ -1,4 +1,5 @@
-"""`pathbot` (also `python -m bot`): console, run, content check, db migrate."""
+"""`pathbot` (also `python -m bot`): console, run, content check, db migrate, db copy,
+db backup, slack manifest."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot.adapters.base import StartError
-from bot.bootstrap import build_service, open_store
-from bot.config import Config, ConfigError, load_config
+from bot.bootstrap import backup_database, build_service, open_store
+from bot.config import Config, ConfigError, load_config, parse_db
 from bot.core.content import check_content
 from bot.core.errors import ContentError
 from bot.logs import setup_logging
-from bot.storage.errors import StoreRefused, StoreUnavailable
+from bot.storage.errors import StoreRefused, StoreUnavailable, StoreUnusable
 from bot.storage.migrate import MigrationError
 
 log = logging.getLogger(__name__)
+
+DB_UNAVAILABLE = 3  # exit code: the database cannot be opened or written
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,9 +35,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="folder (default: PATHBOT_CONTENT)")
     db = sub.add_parser("db", help="database tools").add_subparsers(dest="action", required=True)
     db.add_parser("migrate", help="apply pending migrations")
+    copy = db.add_parser("copy", help="copy every row from SRC into the empty DST")
+    copy.add_argument("src", help="a file path, sqlite:///abs/path or postgresql://…")
+    copy.add_argument("dst", help="the same forms; must hold no data yet")
     slack = sub.add_parser("slack", help="Slack tools").add_subparsers(dest="action",
                                                                      required=True)
     slack.add_parser("manifest", help="print the Slack app manifest (slack/manifest.yml)")
+    backup = db.add_parser("backup", help="a consistent copy of the SQLite database, "
+                                          "safe while pathbot runs")
+    backup.add_argument("file", type=Path, help="where to write it (must not exist)")
     return p
 
 
@@ -61,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreUnavailable as exc:  # the database server does not answer: worth a retry
         print(f"pathbot: {exc}", file=sys.stderr)
         return 1
+    except StoreUnusable as exc:  # damaged, read-only, disk full: see the README
+        print(f"pathbot: {exc}", file=sys.stderr)
+        return DB_UNAVAILABLE
     except ConfigError as exc:  # e.g. a platform refused a token at start-up
         print(f"pathbot: {exc}", file=sys.stderr)
         return 2
@@ -74,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "content":
         return content_check(args.dir or config.content_dir)
+    if args.command == "db" and args.action == "copy":
+        return asyncio.run(db_copy(config, args.src, args.dst))
     if args.command == "slack":
         return slack_manifest()
+    if args.command == "db" and args.action == "backup":
+        return db_backup(config, args.file)
     if args.command == "db":
         return asyncio.run(db_migrate(config))
     if args.command == "console":
@@ -110,6 +127,54 @@ async def db_migrate(config: Config) -> int:
     await store.close()
     applied = ", ".join(f"{v:04d}" for v in store.applied_migrations) or "none pending"
     print(f"ok: {config.db_label()} is up to date (applied now: {applied})")
+    return 0
+
+
+async def db_copy(config: Config, src_value: str, dst_value: str) -> int:
+    """Copy everything from SRC into DST (bot/storage/copy.py); exit 1 when refused."""
+    from bot.bootstrap import open_copy_side
+    from bot.storage.copy import CopyRefused, copy_all
+
+    src_config, dst_config = (with_db(config, v) for v in (src_value, dst_value))
+    if src_config.db_label() == dst_config.db_label():
+        print("pathbot db copy: SRC and DST are the same database", file=sys.stderr)
+        return 2
+    try:
+        src = await open_copy_side(src_config, must_exist=True)
+        try:
+            dst = await open_copy_side(dst_config)
+            try:
+                copied = await copy_all(src, dst)
+            finally:
+                await dst.close()
+        finally:
+            await src.close()
+    except CopyRefused as exc:
+        print(f"pathbot db copy: {exc}", file=sys.stderr)
+        return 1
+    for table, rows in copied.items():
+        print(f"{table:<11} {rows:>9} rows")
+    print(f"ok: copied {src_config.db_label()} into {dst_config.db_label()}")
+    return 0
+
+
+def with_db(config: Config, value: str) -> Config:
+    path, dsn = parse_db(value, Path.cwd())
+    return replace(config, db_path=path, db_dsn=dsn)
+
+
+def db_backup(config: Config, target: Path) -> int:
+    """Exit 0 with the copy's row counts; nothing written and exit 2 when it cannot be made
+    as asked, 1 when SQLite failed (worth a retry)."""
+    from bot.storage.backup import BackupError, BackupFailed
+
+    try:
+        counts = backup_database(config, target)
+    except BackupError as exc:
+        print(f"pathbot db backup: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, BackupFailed) else 2
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    print(f"ok: {config.db_path} copied to {target}; the copy opens and holds: {rows}")
     return 0
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.bundled import bundled_dir
 
@@ -77,10 +77,13 @@ def parse_db(value: str, cwd: Path) -> tuple[Path, str]:
 
 
 def dsn_password(dsn: str) -> str:
+    """The password in the DSN's authority, else in a password= parameter; "" if none."""
     try:
-        return unquote(urlsplit(dsn).password or "") if dsn else ""
+        parts = urlsplit(dsn)
+        found = parts.password or parse_qs(parts.query).get("password", [""])[0]
     except ValueError:
         return ""
+    return unquote(found or "")
 
 
 def mask_dsn(dsn: str) -> str:

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no `*_created` series
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
 
@@ -55,26 +63,38 @@ def enabled() -> bool:
     return _on
 
 
+# The labelled children, found once: `labels()` takes a lock and builds a key each call.
+_children: dict[tuple[str, ...], Any] = {}
+
+
+def _child(metric: Counter | Histogram, *labels: str) -> Any:
+    key = (metric._name, *labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found
+
+
 def interaction(platform: str, kind: str, outcome: str, seconds: float) -> None:
     if _on:
-        INTERACTIONS.labels(platform, kind, outcome).inc()
-        INTERACTION_SECONDS.labels(platform, kind).observe(seconds)
+        _child(INTERACTIONS, platform, kind, outcome).inc()
+        _child(INTERACTION_SECONDS, platform, kind).observe(seconds)
 
 
 def quiz_finished(platform: str) -> None:
     if _on:
-        QUIZZES_FINISHED.labels(platform).inc()
+        _child(QUIZZES_FINISHED, platform).inc()
 
 
 def dm(platform: str, outcome: str) -> None:
     """outcome: sent | closed | transient."""
     if _on:
-        DMS.labels(platform, outcome).inc()
+        _child(DMS, platform, outcome).inc()
 
 
 def store_call(op: str, seconds: float) -> None:
     if _on:
-        STORE_SECONDS.labels(op).observe(seconds)
+        _child(STORE_SECONDS, op).observe(seconds)
 
 
 def store_batch(size: int) -> None:

@@ -112,7 +112,8 @@ class Interaction:
 def interaction(platform: str, kind: str, **context: str | int | None) -> Interaction:
     """kind: command | button. `context`: shard, guild, team, interaction, command, verb;
     never a user id (logged at INFO)."""
-    fields = {"platform": platform, **{k: str(v) for k, v in context.items() if v}}
+    fields = {"platform": platform,
+              **{k: str(v) for k, v in context.items() if v is not None and v != ""}}
     return Interaction(platform, kind, fields)
 
 

@@ -1,10 +1,10 @@
 """Periodic upkeep in `pathbot run`: delete quiz sessions abandoned unfinished.
 
 Once at start-up, then every hour, sessions never finished and untouched for
-PATHBOT_SESSION_TTL_DAYS are deleted in batches of `BATCH`, each its own short transaction
-(presses run in between). Several replicas may do it at once: a batch deletes only rows
-still stale when it runs, so at worst two replicas share the work. Results are never
-pruned; a pressed button of a pruned session answers that the quiz expired.
+PATHBOT_SESSION_TTL_DAYS are deleted by the store, in batches that are each a short
+transaction (presses run in between). Several replicas may do it at once: a batch deletes
+only rows still stale when it runs, so at worst two replicas share the work. Results are
+never pruned; a pressed button of a pruned session answers that the quiz expired.
 """
 
 from __future__ import annotations
@@ -19,22 +19,12 @@ from bot.core.ports import Store
 log = logging.getLogger(__name__)
 
 EVERY = 3600.0
-BATCH = 500
-MAX_BATCHES = 200  # per run: 100,000 sessions; the rest waits an hour
 DAY = 86400.0
 
 
 async def prune_stale_sessions(store: Store, ttl_days: float, now: float) -> int:
-    """Delete what is stale now, batch after batch; how many sessions."""
-    before = now - ttl_days * DAY
-    total = 0
-    for _ in range(MAX_BATCHES):
-        deleted = await store.prune_sessions(before, BATCH)
-        total += deleted
-        if deleted < BATCH:
-            break
-        await asyncio.sleep(0)
-    return total
+    """Delete what is stale now; how many sessions."""
+    return await store.prune_sessions(now - ttl_days * DAY)
 
 
 async def prune_periodically(store: Store, ttl_days: float, every: float = EVERY,

@@ -1,14 +1,27 @@
 """The ports core needs from outside: the async Store the service keeps everything in.
 
-Implemented in bot/storage/ (SQLite: sqlite.py); bot/bootstrap.py picks one from the
-configuration. Core declares the port so it never imports a storage engine."""
+Implemented in bot/storage/ (SQLite: sqlite.py; PostgreSQL: postgres.py); bot/bootstrap.py
+picks one from the configuration. Core declares the port so it never imports a storage
+engine. Every guarantee below holds with several processes on one database; each
+docstring says how, on SQLite (one writer at a time: `BEGIN IMMEDIATE`) and on PostgreSQL
+(READ COMMITTED, where a check and a write in separate statements could interleave with
+another process's)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core.errors import DomainError
 from bot.core.models import UserRef
-from bot.core.records import Forgotten, Nudge, NudgeStop, QuizCard, QuizResult, QuizSession
+from bot.core.records import (
+    Forgotten,
+    Nudge,
+    NudgeStop,
+    QuizCard,
+    QuizResult,
+    QuizSession,
+    TallyClaim,
+)
 
 
 class Store(Protocol):
@@ -17,7 +30,9 @@ class Store(Protocol):
     async def create_session(self, session: QuizSession) -> bool:
         """Insert a new active session with no answers (its quiz card must exist). False,
         writing nothing, when the user already has an active session on that card for the
-        same content version: a double press of Start or Retake makes one session."""
+        same content version: a double press of Start or Retake makes one session.
+        SQLite: INSERT … WHERE NOT EXISTS under the write lock. PostgreSQL: a partial unique
+        index on active sessions and ON CONFLICT DO NOTHING."""
 
     async def get_session(self, session_id: str) -> QuizSession | None:
         """The session with its answers in question order, or None."""
@@ -32,11 +47,16 @@ class Store(Protocol):
         """Store the answer to `question` only if it is the session's current question and
         the session is active. With `result` (the last question), also finish the session
         and store the result, in the same transaction. True if this call wrote; False for a
-        duplicate/stale press (nothing written)."""
+        duplicate/stale press (nothing written). Exactly one answer per (session,
+        question), and answers always 0..n-1, under concurrent presses from any processes:
+        SQLite: one conditional INSERT (count = question) under the write lock; PostgreSQL:
+        a function that locks the session row (FOR UPDATE) before counting. Both run in
+        a group commit (a burst shares transactions); True is told only after COMMIT."""
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         """Go back: delete the answer to `question - 1` only if `question` is the current
-        question of an active session. True if this call wrote."""
+        question of an active session. True if this call wrote. Races with an answer
+        never leave a gap: as record_answer (the same write lock or session row lock)."""
 
     async def mark_shared(self, session_id: str) -> bool:
         """Flag the session's result as shared. True only the first time."""
@@ -55,6 +75,19 @@ class Store(Protocol):
     async def card_tally(self, card_id: str) -> dict[str, int]:
         """Top role -> number of people, counting each person's latest result on the card."""
 
+    async def claim_tally_edit(self, card_id: str, now: float, lease: float) -> TallyClaim:
+        """Take the card's edit lease until `now + lease` if no live lease is held and its
+        results changed since the last edit shown; then the tally to show. Several
+        processes sharing a database edit one card one at a time, each reading the tally
+        while holding the lease, so a later edit never shows an older tally than an earlier
+        one. A result stored (or forgotten) bumps the card's change counter in its own
+        transaction. SQLite: one BEGIN IMMEDIATE transaction. PostgreSQL: one conditional
+        UPDATE (the row lock orders concurrent claims), then the tally."""
+
+    async def end_tally_edit(self, card_id: str, seq: int | None) -> bool:
+        """Release the lease; `seq` is what the message now shows (None: the edit failed).
+        True when the results changed meanwhile: edit again."""
+
     async def stats(self, platform: str, scope: str) -> dict[str, int]:
         """Top role -> number of people in the server/workspace (latest result per person)."""
 
@@ -64,7 +97,9 @@ class Store(Protocol):
 
     async def forget(self, user: UserRef) -> Forgotten:
         """Delete every row about the user (sessions, answers, results, DM note, path
-        progress, reminders) in one transaction; what was deleted."""
+        progress, reminders) in one transaction; what was deleted. Atomic on both engines
+        (PostgreSQL locks the user's sessions first, so an answer in flight lands before or
+        not at all); bumps the tally change counter of the cards it affects."""
 
     # -- learning-path progress and reminders ------------------------------------------
 
@@ -105,10 +140,19 @@ class Store(Protocol):
         """Make the user's reminder (if on) due at `due_at` (a transient DM failure: again
         at the next tick)."""
 
-    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
-        """Delete up to `limit` unfinished sessions (with their answers) last touched before
-        `touched_before` (Unix seconds); how many. One short transaction per call: callers
-        loop in batches. A finished session (a result) is never deleted, nor one touched
-        since, so several replicas may prune at once."""
+    async def prune_sessions(self, touched_before: float) -> int:
+        """Delete every unfinished session (with its answers) last touched before
+        `touched_before` (Unix seconds); how many. In batches, each its own short
+        transaction, so presses go on in between. A finished session (a result) is never
+        deleted, nor one touched since, so several replicas may prune at once."""
 
     async def close(self) -> None: ...
+
+
+class StoreBusy(DomainError):
+    """Another program held the database's write lock for longer than the store waits
+    (a minute): nothing was written. Shown to the person like any DomainError."""
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy right now (another program is holding it), "
+                         "so nothing was saved. Please try again in a minute.")

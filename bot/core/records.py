@@ -57,6 +57,17 @@ class QuizResult:
 
 
 @dataclass(frozen=True)
+class TallyClaim:
+    """What `Store.claim_tally_edit` gave: "edit" (this process holds the card's lease and
+    shows `tally`, as of change `seq`), "busy" (another process is editing it: try again
+    later) or "current" (the message already shows the latest tally: nothing to do)."""
+
+    status: Literal["edit", "busy", "current"]
+    seq: int = 0
+    tally: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Forgotten:
     """What `forget` deleted: the row count, and the quiz cards whose tally counted the user."""
 

@@ -35,6 +35,7 @@ from bot.core.path_cards import progress_line
 from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
+from bot.core.tally_edit import Edit, edit_tally
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,11 @@ class Service(Companion):
             return None
         tally = await self.store.card_tally(card_id)
         return card, build.quiz_card(self.content, card_id, tally)
+
+    async def edit_quiz_card(self, card_id: str, edit: Edit) -> bool:
+        """The fresh tally onto the posted card through `edit`, one process at a time
+        (bot/core/tally_edit.py). False: another process is editing it; call again later."""
+        return await edit_tally(self.store, self.content, card_id, edit, self.clock)
 
     # -- button presses ---------------------------------------------------------------------
     async def press(self, user: UserRef, action_id: str, place: Place, mention: str = "") -> Reply:

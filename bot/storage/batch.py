@@ -15,7 +15,9 @@ Each job gets the answer it would get in a transaction of its own in the same or
 the rows of the jobs before it.
 If a round fails (a statement of one job raises, or COMMIT does), it is rolled back and each
 of its jobs runs again alone, in order, in its own transaction: the bad job fails on its own
-and its caller gets its own exception; the others commit.
+and its caller gets its own exception; the others commit. A round that failed because
+another program kept the write lock (the store already waited a minute) fails all its jobs
+at once: run alone, each would only wait as long again.
 
 `ReadGroup`: `get(key)` waits for a `load(keys)` call made for every key asked meanwhile.
 
@@ -42,7 +44,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 Params = Mapping[str, Any] | Sequence[Any]
 Statement = tuple[str, Params]
-Transaction = Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]]
+Transaction = Callable[[], AbstractAsyncContextManager[Any]]  # yields a connection
+RunJobs = Callable[[Any, "list[Job]"], Awaitable[list[bool]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,10 +125,33 @@ class GroupCommit(_Drain[Job]):
     is cancelled meanwhile (as a cancelled COMMIT always could).
     """
 
-    def __init__(self, transaction: Transaction, locked: Transaction | None = None) -> None:
+    def __init__(self, transaction: Transaction, run: RunJobs | None = None,
+                 locked: Transaction | None = None) -> None:
+        """`run(conn, jobs)` runs the jobs on the transaction's connection: `run_jobs` for
+        aiosqlite (the default); PostgresStore passes its own."""
         super().__init__()
         self._transaction = transaction
+        self._run: RunJobs = run or run_jobs
         self._locked = locked
+
+    async def _commit(self, taken: list[Job]) -> list[bool]:
+        """One round's transaction; `taken` receives the jobs it took (so that the caller
+        can settle them if it fails); which of them wrote. The one-trip path first; if
+        another program holds the write lock, the patient path (the store's
+        `transaction()` keeps trying for a while) runs the same jobs."""
+        if self._locked is not None:
+            try:
+                async with self._locked() as conn:
+                    taken[:] = self._take()
+                    return await commit_jobs(conn, taken)
+            except Exception as error:
+                if not is_busy(error):
+                    raise
+            async with self._transaction() as conn:
+                return await self._run(conn, taken)
+        async with self._transaction() as conn:
+            taken[:] = self._take()  # after BEGIN: the calls made meanwhile join
+            return await self._run(conn, taken)
 
     async def submit(self, gate: Statement, then: Sequence[Statement] = ()) -> bool:
         """Run `gate`, and `then` if the gate changed one row, in a shared transaction.
@@ -137,15 +163,12 @@ class GroupCommit(_Drain[Job]):
     async def _round(self) -> None:
         batch: list[Job] = []
         try:
-            if self._locked is not None:
-                async with self._locked() as conn:
-                    batch = self._take()
-                    wrote = await commit_jobs(conn, batch)
-            else:
-                async with self._transaction() as conn:
-                    batch = self._take()  # after BEGIN: the calls made meanwhile join
-                    wrote = await run_jobs(conn, batch)
-        except Exception:
+            wrote = await self._commit(batch)
+        except Exception as error:
+            if is_busy(error):  # the lock, not a job: alone, each would wait as long again
+                for job in batch or self._take():
+                    _settle(job.future, error)
+                return
             await self._one_by_one(batch or self._take())
             return
         metrics.store_batch(len(batch))
@@ -158,7 +181,7 @@ class GroupCommit(_Drain[Job]):
                 continue  # its caller was cancelled: do not write for nobody
             try:
                 async with self._transaction() as conn:
-                    (changed,) = await run_jobs(conn, [job])
+                    (changed,) = await self._run(conn, [job])
             except Exception as error:
                 _settle(job.future, error)
             else:
@@ -190,6 +213,13 @@ class ReadGroup(_Drain[Ask[K, V]], Generic[K, V]):
             return
         for ask in asks:
             _settle(ask.future, found.get(ask.key, self._default))
+
+
+def is_busy(error: BaseException) -> bool:
+    """Another connection holds the write lock (SQLITE_BUSY), after waiting for it."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    return isinstance(error.__cause__, sqlite3.OperationalError) and is_busy(error.__cause__)
 
 
 def _settle(future: asyncio.Future[V], outcome: V | Exception) -> None:

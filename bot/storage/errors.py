@@ -16,3 +16,8 @@ class StoreRefused(StoreError):
 
 class StoreUnavailable(StoreError):
     """The server did not answer, or went away: worth a restart. `pathbot` exits 1."""
+
+
+class StoreUnusable(StoreError):
+    """The database file cannot be opened or written (damaged, read-only, disk full, held
+    by another program): the message names the file and what to do. `pathbot` exits 3."""

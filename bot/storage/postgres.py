@@ -9,9 +9,14 @@ Guarantees, and how they hold when several processes share the database (READ CO
   `INSERT … ON CONFLICT DO NOTHING`;
 - the last answer, the session's status and its result commit in one transaction; /forget
   deletes everything about a user in one transaction, after locking their sessions;
-- a burst costs one round trip per write, run in parallel on the pool's connections (the
-  pool is the pipelining: PostgreSQL flushes the WAL of concurrent commits together);
-  concurrent `get_session` calls share one SELECT (batch.ReadGroup), as on SQLite.
+- a burst costs few round trips: the writes of the hot path (answers, Back, Start, Share) go
+  through the same group commit as on SQLite (bot/storage/batch.py: the writes queued while
+  a transaction runs share the next one, each caller told only after COMMIT, a failing
+  batch retried job by job), consecutive plain answers share one statement (`run_jobs`),
+  and concurrent `get_session` calls share one SELECT (batch.ReadGroup). A batch locks the
+  sessions it writes in arrival order; should two replicas' batches ever lock two sessions
+  in opposite orders, PostgreSQL aborts one (deadlock detection) and its jobs are retried
+  one by one, so it costs time, never correctness.
 If the server goes away, the call in flight raises (the adapter answers with its apology);
 the transaction it was in is rolled back by the server, and the pool opens new connections
 for the next calls.
@@ -19,17 +24,21 @@ for the next calls.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
-from bot.storage import rows
-from bot.storage.batch import ReadGroup
+from bot.storage import rows, tally
+from bot.storage.batch import GroupCommit, Job, ReadGroup, Statement
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
+from bot.storage.postgres_migrate import Conn
 from bot.storage.postgres_paths import PostgresPaths
+from bot.storage.tally import PostgresTally
 
 USER = "platform = :platform AND workspace = :workspace AND user_id = :user_id"
 
@@ -46,6 +55,12 @@ SELECT_SESSIONS = rows.SELECT_SESSIONS.format(ids="SELECT unnest($1::text[])")
 NEWEST_ACTIVE = rows.SELECT_SESSIONS.format(ids=f"""
 SELECT id FROM sessions WHERE {USER} AND card_id = :card_id AND status = 'active'
 ORDER BY created_at DESC, id DESC LIMIT 1""")
+
+RECORD_ANSWER = "SELECT pathbot_record_answer($1, $2, $3, $4)"
+RECORD_ANSWERS = """
+SELECT pathbot_record_answer(s, q, o, t) FROM unnest(
+    $1::text[], $2::integer[], $3::integer[], $4::double precision[]
+) WITH ORDINALITY AS job (s, q, o, t, n)"""
 
 TALLY = """
 SELECT top_role, count(*) AS people FROM (
@@ -65,12 +80,13 @@ FORGET = (
 )
 
 
-class PostgresStore(PostgresPaths):
+class PostgresStore(PostgresPaths, PostgresTally):
     """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
 
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:
         self._pool = pool
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(self._load_sessions, None)
+        self._group = GroupCommit(self._transaction, run=run_jobs)
         self.label = label  # the DSN with its password masked
         self.applied_migrations = tuple(applied)
 
@@ -81,8 +97,15 @@ class PostgresStore(PostgresPaths):
         return cls(pool, label, applied)
 
     async def close(self) -> None:
+        """Close, after the writes already submitted to the group commit."""
+        await self._group.wait()
         await self._sessions.wait()
         await self._pool.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Conn]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield conn
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -102,7 +125,8 @@ class PostgresStore(PostgresPaths):
     async def create_session(self, session: QuizSession) -> bool:
         if session.answers or session.status != "active":
             raise ValueError("create_session takes a new active session without answers")
-        return bool(await self._value(INSERT_SESSION, rows.session_params(session)))
+        query, names = rows.dollar(INSERT_SESSION)
+        return await self._group.submit((query, rows.args(names, rows.session_params(session))))
 
     async def get_session(self, session_id: str) -> QuizSession | None:
         return await self._sessions.get(session_id)
@@ -120,28 +144,26 @@ class PostgresStore(PostgresPaths):
     ) -> bool:
         if result is not None and result.session_id != session_id:
             raise ValueError(f"result is for session {result.session_id}, not {session_id}")
-        record = "SELECT pathbot_record_answer($1, $2, $3, $4)"
-        if result is None:
-            return bool(await self._pool.fetchval(record, session_id, question, option, now))
-        insert, names = rows.dollar(rows.INSERT_RESULT)
-        async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval(record, session_id, question, option, now):
-                return False
-            await conn.execute("UPDATE sessions SET status = 'finished' WHERE id = $1",
-                               session_id)
-            await conn.execute(insert, *rows.args(names, rows.result_params(result)))
-        return True
+        finish: list[Statement] = []
+        if result is not None:
+            insert, names = rows.dollar(rows.INSERT_RESULT)
+            finish = [("UPDATE sessions SET status = 'finished' WHERE id = $1", (session_id,)),
+                      (insert, rows.args(names, rows.result_params(result))),
+                      (rows.dollar(tally.BUMP)[0], (result.card_id,))]
+        return await self._group.submit(
+            (RECORD_ANSWER, (session_id, question, option, now)),
+            finish)
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
-        return bool(await self._pool.fetchval(
-            "SELECT pathbot_undo_answer($1, $2, $3)", session_id, question, now))
+        return await self._group.submit(
+            ("SELECT pathbot_undo_answer($1, $2, $3)", (session_id, question, now)))
 
     # -- results -------------------------------------------------------------------------
 
     async def mark_shared(self, session_id: str) -> bool:
-        return bool(await self._pool.fetchval(
-            "UPDATE results SET shared = 1 WHERE session_id = $1 AND shared = 0 RETURNING true",
-            session_id))
+        return await self._group.submit(
+            ("UPDATE results SET shared = 1 WHERE session_id = $1 AND shared = 0 RETURNING true",
+             (session_id,)))
 
     async def get_result(self, session_id: str) -> QuizResult | None:
         row = await self._pool.fetchrow("SELECT * FROM results WHERE session_id = $1",
@@ -209,6 +231,8 @@ class PostgresStore(PostgresPaths):
             await conn.execute(lock, *rows.args(lock_names, params))
             card_ids = tuple(str(r[0]) for r in await conn.fetch(
                 cards, *rows.args(card_names, params)))
+            for card_id in card_ids:  # their tally changes
+                await conn.execute(rows.dollar(tally.BUMP)[0], card_id)
             for sql in FORGET:
                 query, names = rows.dollar(sql)
                 status = await conn.execute(query, *rows.args(names, params))
@@ -223,6 +247,42 @@ class PostgresStore(PostgresPaths):
             " WHERE status = 'active' AND updated_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)",
             touched_before, max(limit, 0))
         return int(str(status).rsplit(" ", 1)[-1])
+
+
+async def run_jobs(conn: Conn, jobs: list[Job]) -> list[bool]:
+    """The group commit's jobs, in order, in the caller's transaction: a job's gate returns
+    true (a function's answer, or RETURNING true) when it wrote; its follow-ups run only
+    then. One COMMIT (one WAL flush) for the whole batch; consecutive plain answers (the
+    bulk of a burst) share one statement, other jobs cost a round trip per statement."""
+    wrote: list[bool] = []
+    index = 0
+    while index < len(jobs):
+        run = 0
+        while index + run < len(jobs) and _plain_answer(jobs[index + run]):
+            run += 1
+        if run > 1:
+            wrote += await _answers(conn, jobs[index:index + run])
+            index += run
+            continue
+        job = jobs[index]
+        changed = bool(await conn.fetchval(job.gate[0], *job.gate[1]))
+        for follow, args in job.then if changed else ():
+            await conn.execute(follow, *args)
+        wrote.append(changed)
+        index += 1
+    return wrote
+
+
+def _plain_answer(job: Job) -> bool:
+    return job.gate[0] == RECORD_ANSWER and not job.then
+
+
+async def _answers(conn: Conn, jobs: list[Job]) -> list[bool]:
+    """Several answers in one statement: the function runs once per row, in row order, each
+    of its statements seeing what the calls before it wrote (as separate statements would)."""
+    columns = list(zip(*(job.gate[1] for job in jobs), strict=True))
+    found = await conn.fetch(RECORD_ANSWERS, *columns)
+    return [bool(row[0]) for row in found]
 
 
 if TYPE_CHECKING:

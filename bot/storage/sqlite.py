@@ -3,10 +3,10 @@
 Concurrency. The store owns ONE connection in autocommit mode (`isolation_level=None`), so
 the store, not the sqlite3 module, decides where transactions begin and end. Every method
 holds `self._lock` while it talks to the connection:
-- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting up
-  to busy_timeout for another process; a deferred transaction that later upgrades would
-  fail at once with "database is locked"), the statements, `COMMIT`, or `ROLLBACK` on any
-  exception, cancellation included;
+- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting
+  for another process up to a minute, see sqlite_faults.py; a deferred transaction that
+  later upgrades would fail at once with "database is locked"), the statements, `COMMIT`,
+  or `ROLLBACK` on any exception, cancellation included;
 - reads are single statements (each its own consistent snapshot) and take the same lock:
   on a shared connection a read issued between two statements of another coroutine's
   write transaction would see that transaction's uncommitted rows, which may still be
@@ -45,11 +45,21 @@ import aiosqlite
 
 from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
-from bot.storage import rows
-from bot.storage.batch import GroupCommit, ReadGroup, Statement
-from bot.storage.migrate import apply_migrations, migrations_dir, rollback
+from bot.storage import rows, tally
+from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
+from bot.storage.errors import StoreUnusable
+from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
+from bot.storage.sqlite_faults import (
+    BUSY_TIMEOUT_MS,
+    LOCK_WAIT,
+    begin_immediate,
+    log_waiting,
+    unavailable,
+    write_check,
+)
 from bot.storage.sqlite_paths import SqlitePaths
+from bot.storage.tally import SqliteTally
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +105,13 @@ SELECT top_role, count(*) AS people FROM (
 GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
-class SqliteStore(SqlitePaths):
+class SqliteStore(SqlitePaths, SqliteTally):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
         self._conn: aiosqlite.Connection | None = conn
         self._lock = asyncio.Lock()
-        self._group = GroupCommit(self._write, self._committing)
+        self._group = GroupCommit(self._write, locked=self._committing)
         # Concurrent reads of the hot path share one SELECT each (bot/storage/batch.py).
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(
             self._load_sessions, None, IDS_PER_READ)
@@ -111,6 +121,8 @@ class SqliteStore(SqlitePaths):
             self._load_cards, None, IDS_PER_READ)
         self.path = path
         self.commits = 0  # write transactions committed, for tests and benchmarks
+        self.lock_wait = LOCK_WAIT
+        self.prune_window = 2000  # rows scanned per pruning transaction (~1 ms)
         self.applied_migrations = tuple(applied)  # what open() applied, for `db migrate`
 
     @classmethod
@@ -123,11 +135,25 @@ class SqliteStore(SqlitePaths):
             found = sqlite3.sqlite_version
             raise RuntimeError(f"pathbot needs SQLite 3.25 or newer; this Python has {found}")
         path = Path(path)
+        try:
+            return await cls._open(path, level)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnusable(unavailable(path, exc)) from exc
+        except MigrationFailed as exc:  # the disk, not the migration, when SQLite says so
+            if isinstance(exc.__cause__, sqlite3.OperationalError):
+                raise StoreUnusable(unavailable(path, exc.__cause__)) from exc
+            raise
+
+    @classmethod
+    async def _open(cls, path: Path, level: str) -> SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A file that cannot be opened fails here, synchronously: a failed aiosqlite.connect
+        # leaves its thread to call back into the loop, after `asyncio.run` closed it.
+        sqlite3.connect(path).close()
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             modes = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             mode = next(iter(modes))[0]
             if mode != "wal":
@@ -135,6 +161,7 @@ class SqliteStore(SqlitePaths):
             await conn.execute(f"PRAGMA synchronous = {level}")
             await conn.execute("PRAGMA foreign_keys = ON")
             applied = await apply_migrations(conn, migrations_dir())
+            await write_check(conn)
         except BaseException:
             await conn.close()
             raise
@@ -197,7 +224,8 @@ class SqliteStore(SqlitePaths):
         finish: list[Statement] = []  # the trigger of migration 0003 sets updated_at
         if result is not None:
             finish = [(FINISH_SESSION, (session_id,)),
-                      (rows.INSERT_RESULT, rows.result_params(result))]
+                      (rows.INSERT_RESULT, rows.result_params(result)),
+                      (tally.BUMP, {"card_id": result.card_id})]
         return await self._group.submit((INSERT_ANSWER, params), finish)
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
@@ -300,21 +328,32 @@ class SqliteStore(SqlitePaths):
         async with self._write() as conn:
             card_ids = tuple(str(r[0]) for r in await conn.execute_fetchall(
                 cards, rows.user_params(user)))
+            for card_id in card_ids:  # their tally changes
+                await conn.execute(tally.BUMP, {"card_id": card_id})
             for sql in statements:
                 deleted += (await conn.execute(sql, rows.user_params(user))).rowcount
         return Forgotten(deleted, card_ids)
 
     # -- upkeep --------------------------------------------------------------------------
 
-    async def prune_sessions(self, touched_before: float, limit: int = 500) -> int:
-        """Answers go with their session (ON DELETE CASCADE); results only exist for
-        finished sessions, which are never selected."""
-        async with self._write() as conn:
-            deleted = await conn.execute(
-                "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
-                " WHERE status = 'active' AND updated_at < ? LIMIT ?)",
-                (touched_before, max(limit, 0)))
-        return max(deleted.rowcount, 0)
+    async def prune_sessions(self, touched_before: float) -> int:
+        """One pass over the table in rowid windows of `prune_window` rows, each window its
+        own transaction: no write holds the lock for a scan of the whole table (there is no
+        index on updated_at: it would cost every answer, to save a scan an hour). Answers
+        go with their session (ON DELETE CASCADE); results only exist for finished
+        sessions, which are never selected."""
+        async with self._read() as conn:
+            last = next(iter(await conn.execute_fetchall(
+                "SELECT coalesce(max(rowid), 0) FROM sessions")))[0]
+        deleted = 0
+        for low in range(0, int(last), self.prune_window):
+            async with self._write() as conn:
+                cursor = await conn.execute(
+                    "DELETE FROM sessions WHERE rowid > ? AND rowid <= ?"
+                    " AND status = 'active' AND updated_at < ?",
+                    (low, low + self.prune_window, touched_before))
+                deleted += max(cursor.rowcount, 0)
+        return deleted
 
     # -- transactions --------------------------------------------------------------------
 
@@ -331,9 +370,16 @@ class SqliteStore(SqlitePaths):
     @asynccontextmanager
     async def _committing(self) -> AsyncIterator[aiosqlite.Connection]:
         """The lock and the connection for a write transaction that the caller begins and
-        ends in one round trip (the group commit: batch.commit_jobs); counted if it returns."""
+        ends in one round trip (the group commit: batch.commit_jobs); counted if it returns.
+        If another program held the write lock past busy_timeout, the group commit goes on
+        waiting through `_write` (begin_immediate): say so once, here."""
         async with self._lock:
-            yield self._connection()
+            try:
+                yield self._connection()
+            except sqlite3.OperationalError as exc:
+                if is_busy(exc):
+                    log_waiting(self.path, self.lock_wait)
+                raise
             self.commits += 1
 
     @asynccontextmanager
@@ -344,7 +390,7 @@ class SqliteStore(SqlitePaths):
                 # Inside the try: a cancelled await does not cancel the statement in
                 # aiosqlite's thread, so a cancelled BEGIN may still open a transaction.
                 # The ROLLBACK is queued behind it (the thread runs calls in order).
-                await conn.execute("BEGIN IMMEDIATE")
+                await begin_immediate(conn, self.path, self.lock_wait)
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException:

@@ -308,7 +308,9 @@ async def test_jobs_give_the_same_answers_in_one_round_trip_or_one_per_statement
         db = tmp_path / f"{in_thread}.sqlite3"
         async with aiosqlite.connect(db, isolation_level=None) as conn:
             await apply_migrations(conn, migrations_dir())
-            await conn.execute("INSERT INTO quiz_cards VALUES ('c1', 'discord', 'g1', 'ch', '', 1)")
+            await conn.execute("INSERT INTO quiz_cards (id, platform, scope, channel_id,"
+                               " message_ref, created_at) VALUES ('c1', 'discord', 'g1', 'ch',"
+                               " '', 1)")
             await conn.execute(
                 "INSERT INTO sessions VALUES ('s1', 'discord', '', '1', 'g1', 'ch', 'c1', 'v1',"
                 " 'active', 1, 1)"

@@ -13,8 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.storage.migrate import load_migrations, migrations_dir
 from bot.storage.sqlite import SqliteStore
 from tests.storage.test_store import start
+
+VERSIONS = tuple(m.version for m in load_migrations(migrations_dir()))
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ async def test_open_creates_folder_and_sets_pragmas(store: SqliteStore, db_path:
     assert await store.pragmas() == {
         "journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "busy_timeout": 5000,
     }
-    assert store.applied_migrations == (1, 2, 3, 4)
+    assert store.applied_migrations == VERSIONS
     assert raw_rows(db_path, "PRAGMA journal_mode") == [("wal",)]  # persistent, in the file
 
 
@@ -51,7 +54,7 @@ async def test_synchronous_full_and_invalid(tmp_path: Path) -> None:
     full = await SqliteStore.open(tmp_path / "a.sqlite3", synchronous="full")
     try:
         assert (await full.pragmas())["synchronous"] == 2
-        assert full.applied_migrations == (1, 2, 3, 4)
+        assert full.applied_migrations == VERSIONS
     finally:
         await full.close()
     with pytest.raises(ValueError, match="NORMAL or FULL"):

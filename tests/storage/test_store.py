@@ -349,3 +349,40 @@ async def test_forget_removes_every_row_about_the_user(
     assert await raw(db_url, "SELECT count(*) FROM quiz_cards") == [(1,)]  # not personal
     assert await store.card_tally("c1") == {"ai_engineer": 2}
     assert await store.forget(ALICE) == Forgotten(0)
+
+
+# -- the tally's edit lease (several processes on one database) -------------------------------
+
+
+async def test_tally_edits_take_turns_and_never_go_back(store: Store, db_url: str) -> None:
+    other = await open_db(db_url)  # a second process
+    carol = UserRef("discord", "", "333")
+    try:
+        await finish(store, "a1")
+        first = await store.claim_tally_edit("c1", 100.0, 15.0)
+        assert first.status == "edit" and dict(first.tally) == {"ai_engineer": 1}
+        assert (await other.claim_tally_edit("c1", 100.0, 15.0)).status == "busy"
+        await finish(other, "b1", user=BOB)  # a result while the first edit runs
+        assert await store.end_tally_edit("c1", first.seq)  # changed meanwhile: edit again
+        second = await other.claim_tally_edit("c1", 101.0, 15.0)
+        assert second.status == "edit" and second.seq > first.seq
+        assert dict(second.tally) == {"ai_engineer": 2}
+        assert not await other.end_tally_edit("c1", second.seq)
+        assert not await store.end_tally_edit("c1", first.seq)  # a late end: no going back
+        assert (await store.claim_tally_edit("c1", 102.0, 15.0)).status == "current"
+
+        await finish(store, "c1-carol", user=carol)  # a lease left by a process that died
+        assert (await store.claim_tally_edit("c1", 200.0, 15.0)).status == "edit"
+        assert (await other.claim_tally_edit("c1", 210.0, 15.0)).status == "busy"
+        expired = await other.claim_tally_edit("c1", 216.0, 15.0)
+        assert expired.status == "edit" and dict(expired.tally) == {"ai_engineer": 3}
+        assert not await other.end_tally_edit("c1", None)  # the edit failed: released
+        assert (await store.claim_tally_edit("c1", 217.0, 15.0)).status == "edit"
+        assert not await store.end_tally_edit("c1", expired.seq)
+
+        await store.forget(BOB)  # forgetting changes the tally too
+        after = await other.claim_tally_edit("c1", 300.0, 15.0)
+        assert after.status == "edit" and dict(after.tally) == {"ai_engineer": 2}
+        assert (await other.claim_tally_edit("nope", 300.0, 15.0)).status == "current"
+    finally:
+        await other.close()

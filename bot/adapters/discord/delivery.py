@@ -31,6 +31,7 @@ from bot.core.cards import Card, Image, Reply
 from bot.core.coalesce import Coalescer
 from bot.core.dm import DmOutcome
 from bot.core.models import UserRef
+from bot.core.records import QuizCard
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -195,15 +196,16 @@ class Tally:
         self.coalescer.submit(card_id, partial(self._edit, card_id))
 
     async def _edit(self, card_id: str) -> None:
-        found = await self.service.quiz_card(card_id)
-        if found is None:
-            return
-        stored, card = found
+        if not await self.service.edit_quiz_card(card_id, self._edit_card):
+            self.refresh(card_id)  # another process is editing it: again after the interval
+
+    async def _edit_card(self, stored: QuizCard, card: Card) -> bool:
         channel_id, message_id = stored.location()
         if stored.platform != "discord" or not (channel_id.isdigit() and message_id.isdigit()):
-            return
+            return False
         channel = self.client.get_partial_messageable(int(channel_id))
         await channel.get_partial_message(int(message_id)).edit(**render(card).send_kwargs())
+        return True
 
     async def close(self, timeout: float = 5.0) -> None:
         """Send pending edits (bounded by `timeout`: a drain), then cancel what is left."""

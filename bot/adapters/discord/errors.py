@@ -39,12 +39,13 @@ def describe(interaction: Interaction) -> str:
 def observed(interaction: Interaction) -> observe.Interaction:
     """The interaction's metrics, log context and in-flight count (bot/observe.py)."""
     data: dict[str, Any] = dict(interaction.data or {})
+    shard = interaction.client.shard_id or 0
     if interaction.type is discord.InteractionType.component:
         return observe.interaction(
-            "discord", "button", shard=interaction.client.shard_id, guild=interaction.guild_id,
+            "discord", "button", shard=shard, guild=interaction.guild_id,
             interaction=interaction.id, verb=observe.verb_of(str(data.get("custom_id", ""))))
     return observe.interaction(
-        "discord", "command", shard=interaction.client.shard_id, guild=interaction.guild_id,
+        "discord", "command", shard=shard, guild=interaction.guild_id,
         interaction=interaction.id, command=f"/{data.get('name', '?')}")
 
 

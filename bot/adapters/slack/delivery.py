@@ -30,6 +30,7 @@ from bot.core.cards import Card, Image, Reply, Section
 from bot.core.coalesce import Coalescer
 from bot.core.dm import DmOutcome
 from bot.core.errors import DomainError, user_text
+from bot.core.records import QuizCard
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -202,14 +203,15 @@ class Delivery:
         self.coalescer.submit(card_id, lambda: self._update_card(card_id))
 
     async def _update_card(self, card_id: str) -> None:
-        found = await self.service.quiz_card(card_id)
-        if found is None:
-            return
-        record, card = found
+        if not await self.service.edit_quiz_card(card_id, self._edit_card):
+            self.refresh(card_id)  # another replica is editing it: again after the interval
+
+    async def _edit_card(self, record: QuizCard, card: Card) -> bool:
         channel, ts = record.location()
         if record.platform != PLATFORM or not ts:
-            return
+            return False
         await self.client.chat_update(channel=channel, ts=ts, **message(card))
+        return True
 
     # -- who may see /stats -------------------------------------------------------------------
     async def is_admin(self, user_id: str) -> bool:

@@ -7,7 +7,11 @@ failure, never "DMs closed"; a replayed slash command runs once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +19,9 @@ import aiohttp
 import pytest
 
 from bot.core.models import UserRef
+from bot.storage.sqlite import SqliteStore
 from tests.adapters.slack.harness import ALICE, SlackHarness, button, make_config, text_of
+from tests.adapters.slack.test_run_http import read_until_started, run_env
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import (
@@ -159,3 +165,59 @@ async def test_a_card_from_another_workspace_cannot_be_started(bot: SlackHarness
     assert await bot.service.store.stats("slack", "T2OTHER") == {}
     mallory = UserRef("slack", "T2OTHER", "U0MALLORY")
     assert await bot.service.store.find_active_session(mallory, start.split(":")[-1]) is None
+
+
+async def test_a_body_over_1_mib_gets_413_and_no_log(
+    bot: SlackHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b"payload=" + b"A" * (1024 * 1024 + 1)
+    assert (await post_signed(bot.http, bot.url, body, SIGNING_SECRET))[0] == 413
+    assert "AAAA" not in caplog.text
+    no_tracebacks(caplog)
+
+
+async def test_a_lock_held_too_long_gives_one_busy_answer(bot: SlackHarness) -> None:
+    store = bot.service.store
+    assert isinstance(store, SqliteStore)
+    await bot.open_quiz()
+    store.lock_wait = 0.0  # one try (busy_timeout), then the busy answer
+    other = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+    try:  # off the loop: the bot may be finishing a write (the card's ts) meanwhile
+        await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
+        url = await bot.send_press(button(bot.quiz_message, "pb:start:"), public=True)
+        answer = await bot.fake.wait_for_response_url(url, timeout=20)
+        assert "database is busy" in text_of(answer.payload)
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+    await asyncio.sleep(0.2)
+    assert len(bot.fake.responses(url)) == 1  # one answer, no apology after it
+
+
+async def test_pathbot_run_starts_when_auth_test_answers_an_error_page(
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    fake.fail_http("auth.test", 503, "upstream connect error", content_type="text/plain",
+                   times=1000)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=run_env(fake, tmp_path),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE)
+    assert proc.stderr is not None
+    log = bytearray()
+    try:
+        port = await asyncio.wait_for(read_until_started(proc.stderr, log), 30)
+        url = fake.new_response_url()
+        body = slash_command_body("/role", "ml", response_url=url)
+        events = f"http://127.0.0.1:{port}/slack/events"
+        assert await post_signed(http, events, body, SIGNING_SECRET) == (200, "")
+        assert "ML Engineer" in str((await fake.wait_for_response_url(url)).payload)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(proc.communicate(), 30)
+        log.extend(rest)
+    assert proc.returncode == 0, log.decode()
+    assert b"Traceback" not in log
+    assert b"checking SLACK_BOT_TOKEN failed (unreadable_answer (HTTP 503))" in log
