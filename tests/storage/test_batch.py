@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 import pytest
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.core.models import UserRef
 from bot.core.records import QuizSession
-from bot.storage.batch import Job, run_jobs
+from bot.storage.batch import Job, commit_jobs, run_jobs
 from bot.storage.migrate import apply_migrations, migrations_dir
 from bot.storage.sqlite import SqliteStore
 from tests.storage.test_sqlite_store import raw_rows
@@ -328,6 +328,40 @@ async def test_jobs_give_the_same_answers_in_one_round_trip_or_one_per_statement
             state = await conn.execute_fetchall("SELECT status, updated_at FROM sessions")
             outcomes.append((wrote, [tuple(row) for row in state]))
     assert outcomes[0] == outcomes[1] == ([True, False, True, False], [("finished", 5.0)])
+
+
+class PublicApi:
+    """An aiosqlite connection through its public API only (no `_execute`), as commit_jobs
+    would find one if aiosqlite's private call went away."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Any = ()) -> aiosqlite.Cursor:
+        return await self.conn.execute(sql, params)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+
+async def test_commit_jobs_commits_or_rolls_back_in_one_trip_or_through_the_public_api(
+    tmp_path: Path,
+) -> None:
+    """commit_jobs: BEGIN, the jobs and COMMIT; a failing job rolls back the whole call."""
+    for public in (False, True):
+        async with aiosqlite.connect(tmp_path / f"{public}.sqlite3", isolation_level=None) as raw:
+            conn = cast(aiosqlite.Connection, PublicApi(raw)) if public else raw
+            await raw.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            good = [Job(("INSERT INTO t VALUES (?)", (x,)), (), asyncio.Future()) for x in (1, 2)]
+            assert await commit_jobs(conn, good) == [True, True]
+            clash = [Job(("INSERT INTO t VALUES (3)", ()), (), asyncio.Future()),
+                     Job(("INSERT INTO t VALUES (1)", ()), (), asyncio.Future())]
+            with pytest.raises(sqlite3.IntegrityError):
+                await commit_jobs(conn, clash)
+            assert not raw.in_transaction
+            found = await raw.execute_fetchall("SELECT x FROM t ORDER BY x")
+            assert [row[0] for row in found] == [1, 2]
 
 
 OPS = st.lists(
