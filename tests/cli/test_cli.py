@@ -180,3 +180,20 @@ def _nudges(tmp_path: Path) -> list[tuple[object, ...]]:
             return db.execute("SELECT * FROM nudges").fetchall()
     except sqlite3.OperationalError:  # not created yet
         return []
+
+
+def test_two_consoles_on_one_database_send_a_due_reminder_once(tmp_path: Path) -> None:
+    """Two processes, one database: the reminder due is claimed (and printed) by one."""
+    environ = {k: v for k, v in os.environ.items() if k not in NO_TOKENS}
+    environ["PATHBOT_DB"] = str(tmp_path / "db.sqlite3")
+    first = pathbot(["console"], tmp_path, "/path ai\n6\n", PATHBOT_NUDGE_EVERY="1h")
+    assert "[6] Stop reminders" in first.stdout, first.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # due now; the next one in an hour
+        db.execute("UPDATE nudges SET due_at = ?", (time.time() - 1,))
+    consoles = [subprocess.Popen([sys.executable, "-m", "bot", "console"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environ)
+                for _ in range(2)]
+    outs = [c.communicate("/help\n", timeout=60)[0] for c in consoles]
+    assert all(c.returncode == 0 for c in consoles)
+    assert sum(out.count("(a reminder, sent to you by direct message)") for out in outs) == 1
