@@ -19,7 +19,6 @@ import asyncio
 import itertools
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -34,9 +33,9 @@ from bot.bundled import bundled_dir  # noqa: E402
 from bot.core.content import check_content  # noqa: E402
 from bot.core.yaml_reader import MAX_FILE_BYTES  # noqa: E402
 from tests.adapters.slack.test_flood import junk, rss_kib  # noqa: E402
-from tests.adapters.slack.test_run_http import read_until_started, run_env  # noqa: E402
 from tests.core.test_content_limits import alias_bomb  # noqa: E402
 from tests.fakes.slack_fake import PROXY_ENV_VARS, FakeSlack  # noqa: E402
+from tests.process import Pathbot, slack_env  # noqa: E402
 
 
 async def hammer(http: aiohttp.ClientSession, n: int, concurrency: int,
@@ -60,40 +59,24 @@ async def flood(n: int, concurrency: int) -> None:
         os.environ.pop(name, None)
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeSlack() as fake, aiohttp.ClientSession() as http:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp, env=run_env(fake, Path(tmp)),
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE)
-            assert proc.stderr is not None
-            log = bytearray()
+            bot = await Pathbot.start(slack_env(fake, Path(tmp)), Path(tmp))
             try:
-                port = await asyncio.wait_for(read_until_started(proc.stderr, log), 30)
-                drain = asyncio.ensure_future(_drain(proc.stderr, log))
-                base = f"http://127.0.0.1:{port}"
                 form = {"Content-Type": "application/x-www-form-urlencoded"}
-                bad = [("POST", f"{base}/slack/events", body, {**form, **headers})
+                bad = [("POST", f"{bot.base}/slack/events", body, {**form, **headers})
                        for body, headers in junk(fake)]
                 await hammer(http, 500, concurrency, bad)  # warm-up
                 healthz, _ = await hammer(http, n, concurrency,
-                                          [("GET", f"{base}/healthz", b"", {})])
-                rss, size = rss_kib(proc.pid), len(log)
+                                          [("GET", f"{bot.base}/healthz", b"", {})])
+                rss, size = rss_kib(bot.proc.pid), len(bot.log)
                 rate, statuses = await hammer(http, n, concurrency, bad)
-                grew_rss, grew_log = rss_kib(proc.pid) - rss, len(log) - size
+                grew_rss, grew_log = rss_kib(bot.proc.pid) - rss, len(bot.log) - size
             finally:
-                if proc.returncode is None:
-                    proc.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(proc.wait(), 30)
-            await drain
+                await bot.stop()
     print(f"flood of {n} junk requests, concurrency {concurrency}:")
     print(f"  /healthz baseline: {healthz:8.0f} req/s")
     print(f"  junk refused:      {rate:8.0f} req/s   ratio junk/healthz {rate / healthz:.2f}")
     print(f"  statuses {sorted(statuses)}; log +{grew_log} bytes (target < 1,000,000); "
           f"RSS +{grew_rss} KiB (target < 10,240)")
-
-
-async def _drain(stream: asyncio.StreamReader, log: bytearray) -> None:
-    while chunk := await stream.read(65536):
-        log.extend(chunk)
 
 
 def largest_allowed() -> str:

@@ -13,8 +13,8 @@ import aiohttp
 
 from tests.fakes.slack_fake import FakeSlack
 from tests.ops.burst import AT_ONCE, Burst, take_quiz
-from tests.ops.process import Pathbot, base_env, slack_env
 from tests.ops.slack_user import SlackUser
+from tests.process import Pathbot, base_env, slack_env
 
 
 async def pathbot(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str]:

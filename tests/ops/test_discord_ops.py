@@ -10,9 +10,9 @@ from pathlib import Path
 import aiohttp
 
 from tests.fakes.discord_fake import FakeDiscord
-from tests.ops.process import Pathbot, base_env
 from tests.ops.promtext import samples, value
 from tests.ops.test_logs import records
+from tests.process import Pathbot, base_env
 
 TOKEN = "test-token-abcdef123456"
 

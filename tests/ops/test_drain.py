@@ -13,8 +13,8 @@ from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import post_signed, slash_command_body
 from tests.ops.burst import AT_ONCE, QUESTIONS, USERS, Burst, take_quiz
-from tests.ops.process import Pathbot, slack_env
 from tests.ops.slack_user import SlackUser
+from tests.process import Pathbot, slack_env
 
 SIGTERM_AFTER = 110  # acked presses
 

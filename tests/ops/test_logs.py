@@ -16,8 +16,8 @@ from tests.adapters.slack.harness import button
 from tests.fakes.minimal_slack_app import BOT_TOKEN, SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import DEFAULT_TEAM_ID
-from tests.ops.process import Pathbot, slack_env
 from tests.ops.slack_user import ALICE, SlackUser
+from tests.process import Pathbot, slack_env
 
 
 def records(text: str) -> list[dict[str, Any]]:

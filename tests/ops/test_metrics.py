@@ -17,9 +17,9 @@ from tests.conftest import REPO
 from tests.fakes.minimal_slack_app import APP_TOKEN
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import DEFAULT_TEAM_ID
-from tests.ops.process import Pathbot, slack_env
 from tests.ops.promtext import samples, value
 from tests.ops.slack_user import ALICE, SlackUser
+from tests.process import Pathbot, slack_env
 
 DASHBOARD = REPO / "deploy" / "grafana-dashboard.json"
 LABELS = {"platform", "kind", "outcome", "op", "shard", "le", "quantile"}

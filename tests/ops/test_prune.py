@@ -18,8 +18,8 @@ from bot.upkeep import DAY, prune_stale_sessions
 from tests.adapters.slack.harness import CHANNEL
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import DEFAULT_TEAM_ID
-from tests.ops.process import Pathbot, slack_env
 from tests.ops.slack_user import SlackUser
+from tests.process import Pathbot, slack_env
 
 NOW = time.time()
 OLD = NOW - 40 * DAY

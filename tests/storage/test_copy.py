@@ -3,11 +3,14 @@ SQLite, with /results, /stats, the tally and old quiz buttons behaving as before
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.core import actions
 from bot.core.cards import Card
 from bot.core.models import Content, Place, UserRef
+from bot.core.ports import Store
 from bot.core.service import Service
 from bot.storage.copy import TABLES as COPIED
 from tests.cli.test_cli import pathbot
@@ -20,12 +23,20 @@ BOB = UserRef("discord", "", "bob")
 TABLES = tuple(name for name, _ in COPIED)
 
 
+@contextlib.asynccontextmanager
+async def serving(url: str, content: Content) -> AsyncIterator[tuple[Store, Service]]:
+    """The store pathbot would open for `url` and a service on it; closed afterwards."""
+    store = await open_db(url)
+    try:
+        yield store, Service(content, store)
+    finally:
+        await store.close()
+
+
 async def fill(url: str, content: Content) -> tuple[str, Card]:
     """Alice finished and shared a quiz, Bob is half way through one; Alice's DMs are
     closed. Bob's session id and his current question card (its buttons are "old")."""
-    store = await open_db(url)
-    service = Service(content, store)
-    try:
+    async with serving(url, content) as (store, service):
         result = await finish(service, ALICE)
         await service.press(ALICE, next(b.action_id for b in result.all_buttons()
                                         if "Share" in b.label), PLACE)
@@ -35,15 +46,11 @@ async def fill(url: str, content: Content) -> tuple[str, Card]:
             card = (await service.press(BOB, card.buttons[0][0].action_id, PLACE)).card
         await store.set_dms_closed(ALICE, 50.0)
         return actions.parse(card.buttons[0][0].action_id).ref, card
-    finally:
-        await store.close()
 
 
 async def view(url: str, content: Content, bob_session: str) -> dict[str, object]:
     """What users see, through the service."""
-    store = await open_db(url)
-    service = Service(content, store)
-    try:
+    async with serving(url, content) as (store, service):
         card_id = (await store.list_results(ALICE))[0].card_id
         return {
             "results": await service.results(ALICE),
@@ -54,8 +61,6 @@ async def view(url: str, content: Content, bob_session: str) -> dict[str, object
             "dms_closed": await store.dms_closed(ALICE),
             "rows": {t: (await raw(url, f"SELECT count(*) FROM {t}"))[0][0] for t in TABLES},
         }
-    finally:
-        await store.close()
 
 
 async def test_copy_both_ways_keeps_everything(
@@ -78,15 +83,12 @@ async def test_copy_both_ways_keeps_everything(
                      "schema_migrations") == await raw(first, "SELECT max(version) FROM "
                                                               "schema_migrations")
 
-    store = await open_db(pg_dsn)  # Bob's old buttons go on working on the copy
-    try:
-        service = Service(content, store)
+    # Bob's old buttons go on working on the copy
+    async with serving(pg_dsn, content) as (store, service):
         await service.press(BOB, bob_card.buttons[0][1].action_id, PLACE)
         session = await store.get_session(bob_session)
         assert session is not None and session.answers == (0, 0, 0, 1)
         await finish(service, BOB)  # a new result gets a new id after the copied ones
-    finally:
-        await store.close()
 
 
 async def test_copy_into_a_database_with_data_is_refused(

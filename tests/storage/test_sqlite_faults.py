@@ -103,6 +103,18 @@ PLACE = Place("discord", "guild1", "chan1")
 HOLD = 6.0  # seconds: longer than one busy_timeout (5 s), so the store must try again
 
 
+@contextlib.contextmanager
+def write_lock_held(db: Path) -> Iterator[None]:
+    """Another program, same file, holds the write lock until the block ends."""
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
 async def test_a_held_write_lock_delays_presses_and_loses_none(
     tmp_path: Path, content: Content, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -111,16 +123,13 @@ async def test_a_held_write_lock_delays_presses_and_loses_none(
     try:
         service = Service(content, store)
         card_id, _ = await service.open_quiz(PLACE)
-        other = sqlite3.connect(db, isolation_level=None)  # another program, same file
-        other.execute("BEGIN IMMEDIATE")
         start = actions.build("start", card_id)
-        presses = [asyncio.create_task(
-            service.press(UserRef("discord", "guild1", f"u{i}"), start, PLACE))
-            for i in range(20)]
-        await asyncio.sleep(HOLD)
-        assert not any(p.done() for p in presses)  # waiting, not failed
-        other.execute("ROLLBACK")
-        other.close()
+        with write_lock_held(db):
+            presses = [asyncio.create_task(
+                service.press(UserRef("discord", "guild1", f"u{i}"), start, PLACE))
+                for i in range(20)]
+            await asyncio.sleep(HOLD)
+            assert not any(p.done() for p in presses)  # waiting, not failed
         replies = await asyncio.gather(*presses)
         assert all(r.card.title.endswith(f"1/{len(content.questions)}") for r in replies)
         for i in range(20):
@@ -141,13 +150,9 @@ async def test_a_lock_held_past_the_wait_gives_one_busy_answer(
         service = Service(content, store)
         card_id, _ = await service.open_quiz(PLACE)
         store.lock_wait = 0.0  # give up after the first try (busy_timeout)
-        other = sqlite3.connect(db, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
         start = actions.build("start", card_id)
-        with pytest.raises(StoreBusy, match="try again in a minute"):
+        with write_lock_held(db), pytest.raises(StoreBusy, match="try again in a minute"):
             await service.press(UserRef("discord", "guild1", "u1"), start, PLACE)
-        other.execute("ROLLBACK")
-        other.close()
         reply = await service.press(UserRef("discord", "guild1", "u1"), start, PLACE)
         assert reply.card.title.endswith(f"1/{len(content.questions)}")
     finally:

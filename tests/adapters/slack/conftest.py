@@ -1,4 +1,5 @@
-"""Fixtures: the fake Slack, an HTTP client, and pathbot's Slack adapter in HTTP mode."""
+"""Fixtures: the fake Slack and an HTTP client (from tests/slack_fixtures.py), and pathbot's
+Slack adapter in HTTP mode."""
 
 from __future__ import annotations
 
@@ -9,24 +10,10 @@ import aiohttp
 import pytest
 
 from tests.adapters.slack.harness import SlackHarness, all_payloads_valid, make_config
-from tests.fakes.slack_fake import FakeSlack, clear_proxy_env
+from tests.fakes.slack_fake import FakeSlack
+from tests.slack_fixtures import _no_proxy, fake, http
 
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_proxy_env(monkeypatch)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
+__all__ = ["_no_proxy", "bot", "fake", "http"]
 
 
 @pytest.fixture

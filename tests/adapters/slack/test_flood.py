@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import signal
-import sys
 import time
 from pathlib import Path
 
 import aiohttp
 
-from tests.adapters.slack.test_run_http import read_until_started, run_env
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import sign, slash_command_body
+from tests.process import Pathbot, slack_env
 
 FLOOD = 4_000  # bench/hostile.py sends 10,000 and prints the figures
 WARM_UP = 500  # requests before the baseline: the allocator's pools fill up first
@@ -62,34 +60,20 @@ async def flood(http: aiohttp.ClientSession, url: str,
 async def test_a_junk_flood_costs_no_log_and_no_memory(
     fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=run_env(fake, tmp_path),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
-    log = bytearray()
+    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
+    log = bot.log  # the whole stderr, read in the background as it comes
     try:
-        port = await asyncio.wait_for(read_until_started(proc.stderr, log), 30)
-        reader = asyncio.ensure_future(_drain(proc.stderr, log))
-        url = f"http://127.0.0.1:{port}/slack/events"
+        url = f"{bot.base}/slack/events"
         requests = junk(fake)
         await flood(http, url, requests, WARM_UP)
-        rss_before, log_before = rss_kib(proc.pid), len(log)
+        rss_before, log_before = rss_kib(bot.proc.pid), len(log)
         statuses = await flood(http, url, requests, FLOOD)
-        rss_after, log_after = rss_kib(proc.pid), len(log)
+        rss_after, log_after = rss_kib(bot.proc.pid), len(log)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(proc.wait(), 30)
-    await reader
+        await bot.stop()
     assert statuses <= {400, 401}, statuses
     assert log_after - log_before < 1_000_000, bytes(log[log_before:log_before + 2000])
     assert b"Traceback" not in log and b"AAAA" not in log
     assert rss_after - rss_before < 10 * 1024, (rss_before, rss_after)
-    assert proc.returncode == 0
+    assert bot.proc.returncode == 0
     print(f"log +{log_after - log_before} bytes, RSS +{rss_after - rss_before} KiB")
-
-
-async def _drain(stream: asyncio.StreamReader, log: bytearray) -> None:
-    while chunk := await stream.read(65536):
-        log.extend(chunk)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +19,6 @@ import pytest
 from bot.core.models import UserRef
 from bot.storage.sqlite import SqliteStore
 from tests.adapters.slack.harness import ALICE, SlackHarness, button, make_config, text_of
-from tests.adapters.slack.test_run_http import read_until_started, run_env
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import (
@@ -33,6 +30,7 @@ from tests.fakes.slack_requests import (
     sign,
     slash_command_body,
 )
+from tests.process import Pathbot, slack_env
 
 JUNK = [b"payload=%7B%7B%7B", b"{not json", b"payload=[1]", b"\xff\xfe\x00garbage\x80",
         b"payload=%7B%22type%22%3A%22block_actions%22", b"", b"payload=null", b"=&=&&"]
@@ -200,24 +198,15 @@ async def test_pathbot_run_starts_when_auth_test_answers_an_error_page(
 ) -> None:
     fake.fail_http("auth.test", 503, "upstream connect error", content_type="text/plain",
                    times=1000)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=run_env(fake, tmp_path),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
-    log = bytearray()
+    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
     try:
-        port = await asyncio.wait_for(read_until_started(proc.stderr, log), 30)
         url = fake.new_response_url()
         body = slash_command_body("/role", "ml", response_url=url)
-        events = f"http://127.0.0.1:{port}/slack/events"
+        events = f"{bot.base}/slack/events"
         assert await post_signed(http, events, body, SIGNING_SECRET) == (200, "")
         assert "ML Engineer" in str((await fake.wait_for_response_url(url)).payload)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        _, rest = await asyncio.wait_for(proc.communicate(), 30)
-        log.extend(rest)
-    assert proc.returncode == 0, log.decode()
-    assert b"Traceback" not in log
-    assert b"checking SLACK_BOT_TOKEN failed (unreadable_answer (HTTP 503))" in log
+        await bot.stop()
+    assert bot.proc.returncode == 0, bot.text
+    assert b"Traceback" not in bot.log
+    assert b"checking SLACK_BOT_TOKEN failed (unreadable_answer (HTTP 503))" in bot.log

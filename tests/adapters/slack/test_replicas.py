@@ -19,7 +19,7 @@ from tests.db import raw
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import block_actions_body, post_signed, slash_command_body
-from tests.ops.process import Pathbot, slack_env
+from tests.process import Pathbot, slack_env
 
 PEOPLE = ("U0ANN", "U0BEN", "U0CAT", "U0DAN", "U0EVE", "U0FAY")
 FINISHED = re.compile(r"(\d+) (?:people have|person has) finished")

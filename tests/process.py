@@ -1,8 +1,11 @@
 """`pathbot run` as a real subprocess on the fakes, as an operator runs it.
 
 `Pathbot.start(env, cwd, ready=...)` spawns `python -m bot run`, reads its stderr in the
-background (so a chatty log never fills the pipe) and returns once each adapter named in
-`ready` logged "<name> adapter started"; `stop()` sends a signal and returns the exit code.
+background into `log` (so a chatty log never fills the pipe, and a test can measure how it
+grows) and returns once each adapter named in `ready` logged "<name> adapter started";
+`port` is where its HTTP listener is; `stop()` sends a signal and returns the exit code.
+`base_env` / `slack_env` are the environment it runs with: no tokens, proxies or PATHBOT_*
+settings from the caller's, a fresh database in `tmp_path`, any port on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ class Pathbot:
 
     async def _read(self) -> None:
         assert self.proc.stderr is not None
-        while line := await self.proc.stderr.readline():
-            self.log.extend(line)
+        while chunk := await self.proc.stderr.read(65536):  # chunks: no line is too long
+            self.log.extend(chunk)
 
     @property
     def text(self) -> str:
