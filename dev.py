@@ -44,8 +44,8 @@ def _works(args: list[str]) -> bool:
         return False
 
 
-def run(args: list[str]) -> int:
-    return subprocess.call(args, cwd=ROOT)
+def run(args: list[str], **env: str) -> int:
+    return subprocess.call(args, cwd=ROOT, env={**os.environ, **env} if env else None)
 
 
 def main(argv: list[str]) -> int:
@@ -59,7 +59,12 @@ def main(argv: list[str]) -> int:
     if cmd == "test":
         code = run([py, "-m", "ruff", "check", "bot", "tests", "bench"])
         code = code or run([py, "-m", "mypy", "--strict", "bot"])
-        return code or run([py, "-m", "pytest", *rest])
+        code = code or run([py, "-m", "pytest", *rest])
+        if rest:
+            return code
+        # The service tests again with PostgreSQL behind them (tests/storage already runs
+        # on both engines); skipped in one line where no PostgreSQL answers.
+        return code or run([py, "-m", "pytest", "tests/core"], PATHBOT_TEST_DB="postgres")
     if cmd == "lint":
         return run([py, "-m", "ruff", "check", "bot", "tests", "bench"]) or run(
             [py, "-m", "mypy", "--strict", "bot"]
