@@ -58,6 +58,7 @@ from bot.storage.sqlite_faults import (
     unavailable,
     write_check,
 )
+from bot.storage.sqlite_installs import SqliteInstalls
 from bot.storage.sqlite_paths import SqlitePaths
 from bot.storage.tally import SqliteTally
 
@@ -105,7 +106,7 @@ SELECT top_role, count(*) AS people FROM (
 GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
-class SqliteStore(SqlitePaths, SqliteTally):
+class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
