@@ -96,6 +96,7 @@ def build_app(config: Config, client: AsyncWebClient, authorize: Authorize,
     bolt_client = AsyncWebClient(base_url=client.base_url,
                                  retry_handlers=client.retry_handlers.copy())
 
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_bolt_file_store_notice)
     # Bolt logs whole request bodies at INFO (of rejected requests too): WARNING and up only.
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     # Bolt's type says AuthorizeResult, but it handles None: "not installed here".
@@ -103,9 +104,25 @@ def build_app(config: Config, client: AsyncWebClient, authorize: Authorize,
     app = AsyncApp(name="pathbot", client=bolt_client, authorize=bolt_authorize,
                    signing_secret=config.slack_signing_secret,
                    user_facing_authorize_error_message=NOT_INSTALLED)
+    if config.slack_oauth:
+        _drop_bolt_file_stores(app)
     app.use(DropRedeliveries())
     register_listeners(app, service, delivery)
     return app
+
+
+def _bolt_file_store_notice(record: logging.LogRecord) -> bool:
+    return "file-based InstallationStore" not in str(record.msg)
+
+
+def _drop_bolt_file_stores(app: AsyncApp) -> None:
+    """Bolt builds its own OAuth flow with FILE stores whenever SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET are in the environment (and says so at INFO). pathbot serves its
+    own flow (oauth.py) with the installations in its database, and authorizes with
+    `oauth_authorize`, so bolt's flow is dropped before anything uses it (its file stores
+    write only when used: nothing was written)."""
+    app._async_oauth_flow = None
+    app._async_installation_store = None
 
 
 class SlackAdapter:

@@ -15,7 +15,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.app import NOT_INSTALLED
+from bot.bootstrap import build_service
 from bot.core.card_builders import notice
 from bot.core.dm import DmOutcome
 from bot.core.models import UserRef
@@ -182,3 +184,24 @@ async def test_every_bad_state_is_a_400_and_stores_nothing(
     assert await count(db_url, "slack_installations") == 0
     # Each state is single-use even when the flow failed: none is left.
     assert await count(db_url, "oauth_states") == 0
+
+
+async def test_bolt_keeps_no_file_stores_of_its_own(
+    fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt reads SLACK_CLIENT_ID/SECRET from the environment and would build a file-based
+    OAuth flow: pathbot's own flow and database stores are the only ones."""
+    config = oauth_config(tmp_path, fake, str(tmp_path / "p.sqlite3"))
+    monkeypatch.setenv("SLACK_CLIENT_ID", config.slack_client_id)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", config.slack_client_secret)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    caplog.set_level(logging.INFO)
+    service = await build_service(config)
+    try:
+        adapter = SlackAdapter(config, service)
+        assert adapter.app.oauth_flow is None and adapter.app.installation_store is None
+        assert "file-based" not in caplog.text
+        assert not (tmp_path / "home").exists()
+    finally:
+        await service.store.close()
