@@ -37,7 +37,7 @@ from bot.adapters.slack.delivery import Delivery
 from bot.adapters.slack.gate import Refusals, Refused, check_signature, parse
 from bot.adapters.slack.installs import Installs
 from bot.adapters.slack.listeners import lifecycle, register_listeners
-from bot.adapters.slack.oauth import OAuthFlow
+from bot.adapters.slack.oauth import INSTALL_PATH, OAuthFlow
 from bot.adapters.slack.requests import DropRedeliveries, Identity
 from bot.adapters.slack.sealing import Sealer
 from bot.adapters.slack.team_token import TeamClient, done_serving, serving
@@ -192,6 +192,9 @@ class SlackAdapter:
             await self._connect_socket_mode()
         else:
             log.info("slack: HTTP mode, Slack posts to %s", EVENTS_PATH)
+        if self.flow is not None:
+            log.info("slack: installed by OAuth in any workspace: the install page is %s",
+                     INSTALL_PATH)
 
     async def _connect_socket_mode(self) -> None:
         # Built here: the Socket Mode client needs the running loop. The SDK retries a
