@@ -2,9 +2,10 @@
 token of each workspace, and forgetting one on uninstall.
 
 Installations live in pathbot's own database (Store: migration 0006), so every replica
-sees an install at once. Each replica caches what it read for `ttl` seconds: a request
-costs no query, an uninstall drops the entry here at once, and another replica's entry
-lives at most `ttl` more seconds (Slack refuses the revoked token meanwhile anyway)."""
+sees an install at once. Each replica caches an installation it read for `ttl` seconds
+(not its absence): a request costs no query, an uninstall drops the entry here at once,
+and another replica's entry lives at most `ttl` more seconds (Slack refuses the revoked
+token meanwhile anyway)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Installs:
     def __init__(self, store: Store, sealer: Sealer, ttl: float = CACHE_FOR,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store, self.sealer, self.ttl, self.clock = store, sealer, ttl, clock
-        self._cache: dict[str, tuple[float, AuthorizeResult | None]] = {}
+        self._cache: dict[str, tuple[float, AuthorizeResult]] = {}
 
     async def save(self, installation: Installation) -> None:
         sealed = replace(installation, bot_token=self.sealer.seal(installation.bot_token))
@@ -45,7 +46,8 @@ class Installs:
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         result = await self._load(team_id)
-        self._cache[team_id] = (now, result)
+        if result is not None:  # "not installed" is not cached: an install on another
+            self._cache[team_id] = (now, result)  # replica counts at once
         return result
 
     async def _load(self, team_id: str) -> AuthorizeResult | None:
