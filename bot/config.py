@@ -38,6 +38,10 @@ class Config:
     slack_signing_secret: str = field(default="", repr=False)
     slack_api_url: str = "https://slack.com/api/"
     slack_admins: tuple[str, ...] = ()
+    # The shared app installed by OAuth (multi-workspace mode, when SLACK_BOT_TOKEN is unset).
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
+    secret_key: str = field(default="", repr=False)  # PATHBOT_SECRET_KEY: tokens at rest
     http_host: str = "127.0.0.1"
     http_port: int = 3000
     log_format: str = "text"  # or json: one JSON object per line
@@ -49,8 +53,15 @@ class Config:
     def secrets(self) -> tuple[str, ...]:
         """Every token set, for the log filter that masks them."""
         values = (self.discord_token, self.slack_bot_token, self.slack_app_token,
-                  self.slack_signing_secret, dsn_password(self.db_dsn))
+                  self.slack_signing_secret, dsn_password(self.db_dsn),
+                  self.slack_client_secret, self.secret_key)
         return tuple(v for v in values if v)
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Slack's multi-workspace mode: the shared app, installed by OAuth."""
+        return not self.slack_bot_token and bool(
+            self.slack_client_id and self.slack_client_secret and self.slack_signing_secret)
 
     def db_label(self) -> str:
         """The database for messages: the file, or the DSN with its password masked."""
@@ -141,6 +152,9 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_api_url=get("SLACK_API_URL", "https://slack.com/api/").rstrip("/") + "/",
         slack_admins=tuple(x for x in get("PATHBOT_SLACK_ADMINS").replace(",", " ").split()),
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        secret_key=get("PATHBOT_SECRET_KEY"),
         http_host=get("PATHBOT_HTTP_HOST", "127.0.0.1"),
         http_port=_int(get("PATHBOT_HTTP_PORT", "3000"), "PATHBOT_HTTP_PORT"),
         log_format=_choice(get("PATHBOT_LOG_FORMAT", "text").lower(), "PATHBOT_LOG_FORMAT",

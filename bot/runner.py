@@ -35,12 +35,13 @@ from bot.web import build_web_app, start_web
 log = logging.getLogger(__name__)
 
 NEEDED = ("DISCORD_TOKEN (Discord), or SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Slack Socket "
-          "Mode) or with SLACK_SIGNING_SECRET (Slack HTTP mode)")
+          "Mode) or with SLACK_SIGNING_SECRET (Slack HTTP mode), or SLACK_CLIENT_ID, "
+          "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (Slack, installed by OAuth)")
 
 
 def missing_credentials(config: Config) -> str:
     """Why nothing can start, or "" when at least one adapter can."""
-    if not config.discord_token and not config.slack_bot_token:
+    if not config.discord_token and not config.slack_bot_token and not config.slack_oauth:
         return f"no platform credentials set. Set {NEEDED}; or try `pathbot console`."
     if config.slack_bot_token and not (config.slack_app_token or config.slack_signing_secret):
         return ("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
@@ -54,7 +55,7 @@ def build_adapters(config: Config, service: Service) -> list[Adapter]:
         from bot.adapters.discord import DiscordAdapter
 
         adapters.append(DiscordAdapter(config, service))
-    if config.slack_bot_token:
+    if config.slack_bot_token or config.slack_oauth:
         from bot.adapters.slack import SlackAdapter
 
         adapters.append(SlackAdapter(config, service))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.core.errors import DomainError
+from bot.core.installs import Installation
 from bot.core.models import UserRef
 from bot.core.records import (
     Forgotten,
@@ -145,6 +146,28 @@ class Store(Protocol):
         `touched_before` (Unix seconds); how many. In batches, each its own short
         transaction, so presses go on in between. A finished session (a result) is never
         deleted, nor one touched since, so several replicas may prune at once."""
+
+    # -- Slack installations (OAuth) --------------------------------------------------
+
+    async def save_installation(self, installation: Installation) -> None:
+        """Create or replace the workspace's installation (a reinstall replaces it)."""
+
+    async def get_installation(self, team_id: str) -> Installation | None: ...
+
+    async def delete_installation(self, team_id: str) -> bool:
+        """Delete the workspace's installation; True if there was one."""
+
+    async def save_oauth_state(self, state: str, expires_at: float) -> None:
+        """Remember an OAuth state until `expires_at` (and drop the expired ones)."""
+
+    async def consume_oauth_state(self, state: str, now: float) -> bool:
+        """True exactly once for a state saved and not yet expired: one conditional
+        DELETE, so two replicas (or a replayed redirect) cannot both use it."""
+
+    async def forget_workspace(self, platform: str, workspace: str) -> int:
+        """Delete everything about the workspace's users (sessions, answers, results, DM
+        notes, path progress, reminders) and the quiz cards posted there (with every
+        session and result on them), in one transaction; how many rows."""
 
     async def close(self) -> None: ...
 

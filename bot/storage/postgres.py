@@ -36,6 +36,7 @@ from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, Job, ReadGroup, Statement
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
+from bot.storage.postgres_installs import PostgresInstalls
 from bot.storage.postgres_migrate import Conn
 from bot.storage.postgres_paths import PostgresPaths
 from bot.storage.rows import USER
@@ -64,7 +65,7 @@ SELECT pathbot_record_answer(s, q, o, t) FROM unnest(
 
 
 
-class PostgresStore(PostgresPaths, PostgresTally):
+class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls):
     """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
 
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:

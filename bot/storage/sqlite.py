@@ -59,6 +59,7 @@ from bot.storage.sqlite_faults import (
     unavailable,
     write_check,
 )
+from bot.storage.sqlite_installs import SqliteInstalls
 from bot.storage.sqlite_paths import SqlitePaths
 from bot.storage.tally import SqliteTally
 
@@ -96,7 +97,7 @@ USERS_PER_READ = 200  # 4 parameters each
 
 
 
-class SqliteStore(SqlitePaths, SqliteTally):
+class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:

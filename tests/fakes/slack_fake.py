@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 from aiohttp import WSMsgType, web
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.slack_oauth import OAuthError, SlackOAuth, basic_credentials
 from tests.fakes.slack_requests import DEFAULT_APP_ID, DEFAULT_TEAM_DOMAIN, DEFAULT_TEAM_ID
 from tests.fakes.slack_uploads import SlackUploads
 
@@ -314,6 +315,7 @@ class FakeSlack(LoopbackServer):
         self._failures: dict[str, list[_Failure]] = {}
         self._rate_limits: dict[str, list[int]] = {}
         self.uploads = SlackUploads(self)  # the external file upload flow (slack_uploads.py)
+        self.oauth = SlackOAuth(app_id)  # installs and per-workspace tokens (slack_oauth.py)
         self._handlers: dict[str, ApiHandler] = self._default_handlers()
         self._drops: dict[str, int] = {}
         self._raw: dict[str, _RawAnswer] = {}
@@ -480,6 +482,14 @@ class FakeSlack(LoopbackServer):
         method = request.match_info["method"]
         args = await _read_args(request)
         token = _bearer(request) or args.pop("token", None)
+        if method == "oauth.v2.access":  # the app's client id and secret, not a token
+            credentials = basic_credentials(request.headers.get("Authorization", ""))
+            status, body, headers = self._oauth_access(args, credentials)
+            self._calls.append(ApiCall(method, {k: v for k, v in args.items()
+                                                if k != "client_secret"}, None,
+                                       time.monotonic(), status, body, request.method))
+            await self._notify()
+            return web.json_response(body, status=status)
         if self._drops.get(method):
             self._drops[method] -= 1
             lost = ApiCall(method, args, token, time.monotonic(), 0, {}, request.method)
@@ -511,15 +521,27 @@ class FakeSlack(LoopbackServer):
         try:
             self._check_token(method, token)
             self._injected_failure(method)
+            if method == "auth.test" and (mine := self.oauth.auth_test(str(token))):
+                return 200, mine, self._extra_headers(method)
             handler = self._handlers.get(method, _default_answer)
             return 200, handler(args), self._extra_headers(method)
         except SlackError as e:
             return 200, {"ok": False, "error": e.error, **e.extra}, {}
 
-    @staticmethod
-    def _check_token(method: str, token: str | None) -> None:
+    def _oauth_access(self, args: JsonDict, credentials: tuple[str, str] | None
+                      ) -> tuple[int, JsonDict, dict[str, str]]:
+        try:
+            return 200, self.oauth.access(args, credentials), {}
+        except OAuthError as e:
+            return 200, {"ok": False, "error": e.error}, {}
+
+    def _check_token(self, method: str, token: str | None) -> None:
         if not token:
             raise SlackError("not_authed")
+        try:
+            self.oauth.check_token(token)
+        except OAuthError as e:
+            raise SlackError(e.error) from None
         app_level = token.startswith("xapp-")
         if app_level != (method == "apps.connections.open"):
             raise SlackError("not_allowed_token_type")

@@ -8,6 +8,10 @@
     await adapter.stop()
 
 Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode (SLACK_SIGNING_SECRET required).
+One workspace with SLACK_BOT_TOKEN; without it, with SLACK_CLIENT_ID/SECRET, the shared app
+installed by OAuth in any number of workspaces (oauth.py, installs.py): each request is
+authorized from the installation store and every call carries its workspace's token
+(team_token.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -31,8 +35,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.api_errors import UNREADABLE_200, error_code
 from bot.adapters.slack.delivery import Delivery
 from bot.adapters.slack.gate import Refusals, Refused, check_signature, parse
-from bot.adapters.slack.listeners import register_listeners
+from bot.adapters.slack.installs import Installs
+from bot.adapters.slack.listeners import lifecycle, register_listeners
+from bot.adapters.slack.oauth import INSTALL_PATH, OAuthFlow
 from bot.adapters.slack.requests import DropRedeliveries, Identity
+from bot.adapters.slack.sealing import Sealer
+from bot.adapters.slack.team_token import TeamClient, done_serving, serving
 from bot.config import Config, ConfigError
 from bot.core.cards import Card
 from bot.core.coalesce import Coalescer
@@ -55,29 +63,66 @@ def build_client(config: Config) -> AsyncWebClient:
     Its aiohttp session is opened in `SlackAdapter.start` (it needs the running loop) and
     shared by every Web API and response_url call.
     """
-    client = AsyncWebClient(token=config.slack_bot_token, base_url=config.slack_api_url)
+    client = TeamClient(token=config.slack_bot_token or None, base_url=config.slack_api_url)
     client.retry_handlers.append(
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return client
 
 
-def build_app(config: Config, client: AsyncWebClient, identity: Identity,
+Authorize = Callable[..., Awaitable[AuthorizeResult | None]]
+NOT_INSTALLED = ("pathbot is not installed in this workspace (or was removed). An admin can "
+                 "add it again from the install page.")
+
+
+def single_authorize(identity: Identity) -> Authorize:
+    async def authorize() -> AuthorizeResult:  # bolt reads the parameter names: none
+        return await identity.fetch()
+    return authorize
+
+
+def oauth_authorize(installs: Installs) -> Authorize:
+    async def authorize(team_id: str | None) -> AuthorizeResult | None:
+        result = await installs.authorize(team_id)
+        if result is not None and result.bot_token:
+            serving(result.bot_token)  # this request's task, and the listeners it starts
+        return result
+    return authorize
+
+
+def build_app(config: Config, client: AsyncWebClient, authorize: Authorize,
               service: Service, delivery: Delivery) -> AsyncApp:
     # A token-less client for bolt: with `authorize`, bolt takes the token from its
     # result (and warns when its client carries one); it shares the session and base URL.
     bolt_client = AsyncWebClient(base_url=client.base_url,
                                  retry_handlers=client.retry_handlers.copy())
 
-    async def authorize() -> AuthorizeResult:  # bolt reads the parameter names: none
-        return await identity.fetch()
-
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_bolt_file_store_notice)
     # Bolt logs whole request bodies at INFO (of rejected requests too): WARNING and up only.
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
-    app = AsyncApp(name="pathbot", client=bolt_client, authorize=authorize,
-                   signing_secret=config.slack_signing_secret)
+    # Bolt's type says AuthorizeResult, but it handles None: "not installed here".
+    bolt_authorize = cast(Callable[..., Awaitable[AuthorizeResult]], authorize)
+    app = AsyncApp(name="pathbot", client=bolt_client, authorize=bolt_authorize,
+                   signing_secret=config.slack_signing_secret,
+                   user_facing_authorize_error_message=NOT_INSTALLED)
+    if config.slack_oauth:
+        _drop_bolt_file_stores(app)
     app.use(DropRedeliveries())
     register_listeners(app, service, delivery)
     return app
+
+
+def _bolt_file_store_notice(record: logging.LogRecord) -> bool:
+    return "file-based InstallationStore" not in str(record.msg)
+
+
+def _drop_bolt_file_stores(app: AsyncApp) -> None:
+    """Bolt builds its own OAuth flow with FILE stores whenever SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET are in the environment (and says so at INFO). pathbot serves its
+    own flow (oauth.py) with the installations in its database, and authorizes with
+    `oauth_authorize`, so bolt's flow is dropped before anything uses it (its file stores
+    write only when used: nothing was written)."""
+    app._async_oauth_flow = None
+    app._async_installation_store = None
 
 
 class SlackAdapter:
@@ -86,8 +131,9 @@ class SlackAdapter:
     name = "slack"
 
     def __init__(self, config: Config, service: Service, *, tally_interval: float = 3.0) -> None:
-        if not config.slack_bot_token:
-            raise ConfigError("SLACK_BOT_TOKEN is not set")
+        if not (config.slack_bot_token or config.slack_oauth):
+            raise ConfigError("SLACK_BOT_TOKEN is not set (nor SLACK_CLIENT_ID, "
+                              "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET for OAuth)")
         if not (config.slack_app_token or config.slack_signing_secret):
             raise ConfigError("Slack needs SLACK_APP_TOKEN (Socket Mode) or "
                               "SLACK_SIGNING_SECRET (HTTP mode at /slack/events)")
@@ -97,13 +143,24 @@ class SlackAdapter:
         self.delivery = Delivery(self.client, service, Coalescer(tally_interval),
                                  config.slack_admins)
         self.identity = Identity(self.client)
-        self.app = build_app(config, self.client, self.identity, service, self.delivery)
+        self.installs: Installs | None = None
+        self.flow: OAuthFlow | None = None
+        if config.slack_oauth:
+            self.installs = Installs(service.store, Sealer(config.secret_key))
+            self.flow = OAuthFlow(config, service.store, self.installs, self.client)
+            authorize = oauth_authorize(self.installs)
+        else:
+            authorize = single_authorize(self.identity)
+        self.app = build_app(config, self.client, authorize, service, self.delivery)
+        if self.installs is not None:
+            lifecycle.register(self.app, self.installs)
         self.refusals = Refusals()
         self._socket: AsyncSocketModeHandler | None = None
         self._started = False
 
     def routes(self) -> list[web.AbstractRouteDef]:
-        return [] if self.socket_mode else [web.post(EVENTS_PATH, self.handle_http)]
+        routes = [] if self.socket_mode else [web.post(EVENTS_PATH, self.handle_http)]
+        return routes + (self.flow.routes() if self.flow is not None else [])
 
     def links(self) -> list[Link]:
         """HTTP mode is up once started; Socket Mode while its websocket is open."""
@@ -135,6 +192,9 @@ class SlackAdapter:
             await self._connect_socket_mode()
         else:
             log.info("slack: HTTP mode, Slack posts to %s", EVENTS_PATH)
+        if self.flow is not None:
+            log.info("slack: installed by OAuth in any workspace: the install page is %s",
+                     INSTALL_PATH)
 
     async def _connect_socket_mode(self) -> None:
         # Built here: the Socket Mode client needs the running loop. The SDK retries a
@@ -146,7 +206,8 @@ class SlackAdapter:
 
     async def _check_tokens(self) -> None:
         """One call per token: a refused token stops start-up with a clear message."""
-        await self._check("SLACK_BOT_TOKEN", self.identity.check)
+        if self.installs is None:  # OAuth: each workspace's token is checked at install
+            await self._check("SLACK_BOT_TOKEN", self.identity.check)
         if self.socket_mode:
             await self._check("SLACK_APP_TOKEN", lambda: self.client.apps_connections_open(
                 app_token=self.config.slack_app_token))
@@ -165,7 +226,16 @@ class SlackAdapter:
                         type(exc).__name__)
 
     async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
-        return await self.delivery.dm_outcome(user.user_id, card)
+        if self.installs is None:
+            return await self.delivery.dm_outcome(user.user_id, card)
+        token = await self.installs.token(user.workspace)
+        if token is None:  # not installed (now): the reminder waits for its next turn
+            return DmOutcome.TRANSIENT
+        mark = serving(token)
+        try:
+            return await self.delivery.dm_outcome(user.user_id, card)
+        finally:
+            done_serving(mark)
 
     async def wait_closed(self) -> None:
         # Never on its own: HTTP mode is served by the runner's listener, and the Socket

@@ -44,17 +44,34 @@ features:
     always_online: true
 """
 
-TAIL = """\
+# The bot scopes the app asks for (the manifest, and the "Add to Slack" link).
+SCOPES = (
+    ("commands", "the slash commands"),
+    ("chat:write", "quiz card, shared results, DMs, tally edits"),
+    ("chat:write.public", "post the quiz card in public channels without an /invite"),
+    ("im:write", "conversations.open for the learning-path DM"),
+    ("files:write", "files_upload_v2: the /stats chart, to the admin's DM"),
+    ("users:read", "users.info: is the person a workspace admin (for /stats)"),
+)
+BOT_SCOPES = ",".join(name for name, _ in SCOPES)
+
+OAUTH = """\
 oauth_config:
+  # Distributed app (SLACK_CLIENT_ID/SECRET, no SLACK_BOT_TOKEN): uncomment, see the README's
+  # "Distribute your Slack app".
+  # redirect_urls:
+  #   - https://YOUR_HOST/slack/oauth_redirect
   scopes:
     bot:
-      - commands # the slash commands
-      - chat:write # quiz card, shared results, DMs, tally edits
-      - chat:write.public # post the quiz card in public channels without an /invite
-      - im:write # conversations.open for the learning-path DM
-      - files:write # files_upload_v2: the /stats chart, to the admin's DM
-      - users:read # users.info: is the person a workspace admin (for /stats)
+"""
+
+TAIL = """\
 settings:
+  event_subscriptions:
+    # request_url: https://YOUR_HOST/slack/events
+    bot_events:
+      - app_uninstalled # delete the workspace's installation and data
+      - tokens_revoked # delete the workspace's installation
   interactivity:
     is_enabled: true
     # request_url: https://YOUR_HOST/slack/events
@@ -84,4 +101,6 @@ def _command(command: Command) -> str:
 
 def manifest(commands: tuple[Command, ...]) -> str:
     """The whole manifest as YAML text (comments kept: it is meant to be read and pasted)."""
-    return HEAD + "  slash_commands:\n" + "".join(_command(c) for c in commands) + TAIL
+    scopes = "".join(f"      - {name} # {why}\n" for name, why in SCOPES)
+    return (HEAD + "  slash_commands:\n" + "".join(_command(c) for c in commands) + OAUTH
+            + scopes + TAIL)
