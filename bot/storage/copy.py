@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 TABLES = (("quiz_cards", "id"), ("sessions", "id"), ("answers", "session_id, question"),
           ("results", "id"), ("dm_status", "platform, workspace, user_id"),
           ("path_progress", "platform, workspace, user_id, role, stage"),
-          ("nudges", "platform, workspace, user_id"))
+          ("nudges", "platform, workspace, user_id"), ("discord_identify", "name"))
 
 Rows = list[tuple[Any, ...]]
 

@@ -48,6 +48,7 @@ from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
 from bot.storage.errors import StoreUnusable
+from bot.storage.identify import SqliteIdentify
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.sqlite_faults import (
@@ -105,7 +106,7 @@ SELECT top_role, count(*) AS people FROM (
 GROUP BY top_role ORDER BY people DESC, top_role"""
 
 
-class SqliteStore(SqlitePaths, SqliteTally):
+class SqliteStore(SqlitePaths, SqliteTally, SqliteIdentify):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
