@@ -41,3 +41,12 @@ def test_bad_values_are_one_clear_error(tmp_path: Path, env: dict[str, str], say
     with pytest.raises(ConfigError, match=says) as raised:
         load_config(environ=env, cwd=tmp_path)
     assert "\n" not in str(raised.value)
+
+
+def test_pathbot_run_exits_2_with_one_line(tmp_path: Path) -> None:
+    from tests.cli.test_cli import pathbot
+
+    done = pathbot(["run"], tmp_path, DISCORD_TOKEN="not-used", DISCORD_SHARD_COUNT="4",
+                   DISCORD_SHARD_IDS="3-1")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "pathbot: DISCORD_SHARD_IDS: the range '3-1' is empty"

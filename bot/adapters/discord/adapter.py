@@ -32,7 +32,8 @@ class DiscordAdapter:
     - guild_ready_timeout: discord.py's wait for more GUILD_CREATEs before it is ready;
     - max_ratelimit_timeout: the longest 429 wait discord.py sits out (min 30 s), beyond
       which the request fails instead of blocking;
-    - ready_timeout: how long start() waits for login, command sync and READY (every shard);
+    - ready_timeout: how long start() waits for login, command sync and READY of every
+      shard, plus identify_spacing for each shard after the first (they take turns);
     - identify_spacing: seconds between IDENTIFYs of one bucket, across processes (identify.py).
     """
 
@@ -101,6 +102,10 @@ class DiscordAdapter:
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({self._task, ready}, timeout=self.ready_timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
+        if not done and (turns := self._identify_turns(client)):
+            # Shards of one bucket identify one per spacing: many shards take longer.
+            done, _ = await asyncio.wait({self._task, ready}, timeout=turns,
+                                         return_when=asyncio.FIRST_COMPLETED)
         if ready in done:
             log.info("Discord: connected as %s", client.user)
             return
@@ -116,6 +121,11 @@ class DiscordAdapter:
             raise StartError(f"could not connect to Discord ({type(failure).__name__}: "
                              f"{failure}). {where}") from failure
         raise StartError(f"Discord was not ready within {self.ready_timeout:g} s. {where}")
+
+    def _identify_turns(self, client: PathbotClient) -> float:
+        """Seconds the IDENTIFY turns of this process's shards may take beyond one."""
+        count = len(client.shard_ids or ()) or client.shard_count or 1
+        return self.identify_spacing * (count - 1)
 
     async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
         if self.client is None or not self.client.is_ready():

@@ -22,7 +22,15 @@ from bot.core.models import Content
 from bot.core.ports import Store
 from bot.core.service import Service
 from tests.adapters.discord.conftest import TOKEN, title
-from tests.adapters.discord.shards import GUILDS, JSON, WINDOW, answer, quiz_in, sharded_fake
+from tests.adapters.discord.shards import (
+    GUILDS,
+    JSON,
+    WINDOW,
+    answer,
+    quiz_in,
+    shard_that_got,
+    sharded_fake,
+)
 from tests.db import open_db
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.minimal_discord_bot import FAST_GUILD_READY_TIMEOUT
@@ -91,6 +99,10 @@ async def test_two_processes_share_the_shards(
     quizzes = {guild: await quiz_in(fake, guild) for guild in GUILDS}
     for guild, (_, private) in quizzes.items():
         assert title(await answer(fake, guild, private)).endswith("· 2/10")
+
+    dm = await fake.press("pb:nope", guild=False)  # DMs come on shard 0, whoever's it is
+    assert shard_that_got(fake, dm) == 0
+    assert "not valid" in str((await fake.callback_for(dm))["data"]).lower()
 
     links = {link.shard: link.up for a, _ in cluster.running.values() for link in a.links()}
     assert links == {"0": True, "1": True}
