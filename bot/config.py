@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.bundled import bundled_dir
@@ -33,6 +34,8 @@ class Config:
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str = ""
     discord_guild_id: int | None = None
+    discord_shard_count: int | None = None  # None: what GET /gateway/bot recommends
+    discord_shard_ids: tuple[int, ...] | None = None  # None: every shard of the count
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
@@ -147,6 +150,7 @@ def load_config(environ: Mapping[str, str] | None = None, cwd: Path | None = Non
         discord_api_base=get("DISCORD_API_BASE", "https://discord.com/api/v10").rstrip("/"),
         discord_gateway_url=get("DISCORD_GATEWAY_URL"),
         discord_guild_id=_int_or_none(get("DISCORD_GUILD_ID"), "DISCORD_GUILD_ID"),
+        **_shards(get("DISCORD_SHARD_COUNT"), get("DISCORD_SHARD_IDS")),
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_app_token=get("SLACK_APP_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -202,6 +206,29 @@ def _duration(value: str, name: str) -> float:
     if not 0 < seconds < float("inf"):
         raise ConfigError(f"{name} must be a duration such as 7d, 12h, 30m or 90s, got {value!r}")
     return seconds
+
+
+def _shards(count: str, ids: str) -> dict[str, Any]:
+    """DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS (`0-3`, `0,2`, `0-1,4`): every id below the
+    count. Ids need an explicit count: processes sharing shards must agree on it."""
+    total = _int(count, "DISCORD_SHARD_COUNT", low=1) if count else None
+    if not ids:
+        return {"discord_shard_count": total, "discord_shard_ids": None}
+    if total is None:
+        raise ConfigError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the same in every "
+                          "process), got DISCORD_SHARD_IDS=" + repr(ids))
+    chosen: set[int] = set()
+    for part in ids.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        first = _int(low, "DISCORD_SHARD_IDS", low=0)
+        last = _int(high, "DISCORD_SHARD_IDS", low=0) if dash else first
+        if last < first:
+            raise ConfigError(f"DISCORD_SHARD_IDS: the range {part!r} is empty")
+        if last >= total:
+            raise ConfigError(f"DISCORD_SHARD_IDS: shard {last} is not below "
+                              f"DISCORD_SHARD_COUNT={total} (ids run from 0 to {total - 1})")
+        chosen.update(range(first, last + 1))
+    return {"discord_shard_count": total, "discord_shard_ids": tuple(sorted(chosen))}
 
 
 def _int_or_none(value: str, name: str) -> int | None:

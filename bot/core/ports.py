@@ -89,6 +89,12 @@ class Store(Protocol):
         """Release the lease; `seq` is what the message now shows (None: the edit failed).
         True when the results changed meanwhile: edit again."""
 
+    async def claim_identify(self, bucket: int, shard: int, now: float, spacing: float) -> float:
+        """0.0: Discord shard `shard` may send IDENTIFY now (recorded for its bucket
+        `shard % max_concurrency` and for the shard); else the seconds to wait before asking
+        again. The rule is bot/core/identify.py; one lock orders concurrent claims of every
+        process sharing the database, so one bucket identifies at most once per `spacing`."""
+
     async def stats(self, platform: str, scope: str) -> dict[str, int]:
         """Top role -> number of people in the server/workspace (latest result per person)."""
 

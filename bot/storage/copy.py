@@ -35,7 +35,7 @@ TABLES = (("quiz_cards", "id"), ("sessions", "id"), ("answers", "session_id, que
           ("results", "id"), ("dm_status", "platform, workspace, user_id"),
           ("path_progress", "platform, workspace, user_id, role, stage"),
           ("nudges", "platform, workspace, user_id"), ("slack_installations", "team_id"),
-          ("oauth_states", "state"))
+          ("oauth_states", "state"), ("discord_identify", "name"))
 
 Rows = list[tuple[Any, ...]]
 

@@ -34,6 +34,7 @@ from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, Job, ReadGroup, Statement
+from bot.storage.identify import PostgresIdentify
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.postgres_connect import connect_pool
 from bot.storage.postgres_installs import PostgresInstalls
@@ -65,7 +66,7 @@ SELECT pathbot_record_answer(s, q, o, t) FROM unnest(
 
 
 
-class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls):
+class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIdentify):
     """Implements `bot.core.ports.Store`. Create with `await PostgresStore.open(dsn)`."""
 
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:

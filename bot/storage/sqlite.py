@@ -48,6 +48,7 @@ from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
 from bot.storage.errors import StoreUnusable
+from bot.storage.identify import SqliteIdentify
 from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.rows import USER
@@ -97,7 +98,7 @@ USERS_PER_READ = 200  # 4 parameters each
 
 
 
-class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls):
+class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
     """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:

@@ -465,6 +465,9 @@ class FakeDiscord(LoopbackServer):
         token: str | None = None,
         heartbeat_interval_ms: int = 41_250,
         validate_limits: bool = True,
+        shards: int = 1,
+        max_concurrency: int = 1,
+        identify_window: float = 5.0,
     ) -> None:
         super().__init__()
         self.application_id = str(application_id)
@@ -475,6 +478,15 @@ class FakeDiscord(LoopbackServer):
         self.token = token  # when set, other tokens are refused (401 / close 4004)
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.validate_limits = validate_limits
+        # Sharding (GET /gateway/bot, IDENTIFY's shard field, routing by guild): see "Shards".
+        self.shards = shards  # what /gateway/bot recommends
+        self.max_concurrency = max_concurrency
+        self.identify_window = identify_window  # one IDENTIFY per bucket per this many s
+        self.session_starts = 1000  # session_start_limit.remaining
+        self.guild_channels: dict[str, str] = {str(guild_id): str(channel_id)}
+        self.identifies: list[tuple[float, list[int] | None]] = []  # (time, shard) accepted
+        self.refused_identifies: list[tuple[float, Any, str]] = []  # (time, shard, why)
+        self._bucket_at: dict[int, float] = {}
         self.upload_limit = UPLOAD_LIMIT  # per file; lower it to test the 413 answer
         self.uploaded: dict[str, Upload] = {}  # attachment id -> the file as uploaded
 
@@ -708,11 +720,12 @@ class FakeDiscord(LoopbackServer):
             "communication_disabled_until": None,
         }
 
-    def text_channel(self) -> JSON:
+    def text_channel(self, guild_id: str | None = None) -> JSON:
+        guild = guild_id or self.guild_id
         return {
-            "id": self.channel_id,
+            "id": self.guild_channels.get(guild, self.channel_id),
             "type": 0,
-            "guild_id": self.guild_id,
+            "guild_id": guild,
             "name": "learning",
             "position": 0,
             "permission_overwrites": [],
@@ -737,10 +750,11 @@ class FakeDiscord(LoopbackServer):
             "recipients": [self.user(key)],
         }
 
-    def guild(self) -> JSON:
+    def guild(self, guild_id: str | None = None) -> JSON:
         """A full guild object as GUILD_CREATE carries it."""
+        gid = guild_id or self.guild_id
         everyone = {
-            "id": self.guild_id,
+            "id": gid,
             "name": "@everyone",
             "permissions": MEMBER_PERMISSIONS,
             "position": 0,
@@ -753,9 +767,9 @@ class FakeDiscord(LoopbackServer):
             "unicode_emoji": None,
             "flags": 0,
         }
-        channel = {k: v for k, v in self.text_channel().items() if k != "guild_id"}
+        channel = {k: v for k, v in self.text_channel(gid).items() if k != "guild_id"}
         return {
-            "id": self.guild_id,
+            "id": gid,
             "name": "Fake Guild",
             "icon": None,
             "splash": None,
@@ -828,7 +842,7 @@ class FakeDiscord(LoopbackServer):
             "flags": flags | int(body.get("flags") or 0),
         }
         if channel_id not in self.dm_channels.values():
-            message["guild_id"] = self.guild_id
+            message["guild_id"] = self.guild_of(channel_id)
         if webhook:
             message["webhook_id"] = self.application_id
             message["application_id"] = self.application_id
@@ -999,7 +1013,7 @@ class FakeDiscord(LoopbackServer):
         message: JSON | None = None,
         channel_id: str | None = None,
     ) -> SentInteraction:
-        target = self._target(connection)
+        target = connection or self.shard_connection(self.guild_id if guild else None)
         payload = self.interaction_payload(
             kind,
             data,
@@ -1082,6 +1096,76 @@ class FakeDiscord(LoopbackServer):
         key = interaction.id if isinstance(interaction, SentInteraction) else interaction
         return self._interactions[key]
 
+    # ----------------------------------------------------------------- shards
+
+    def add_guild(self, guild_id: int | str, channel_id: int | str | None = None) -> str:
+        """Another guild the bot is in, with its one text channel; its channel id."""
+        channel = str(channel_id) if channel_id is not None else self.snowflake()
+        self.guild_channels[str(guild_id)] = channel
+        return channel
+
+    def use_guild(self, guild_id: int | str) -> None:
+        """Later slash/press calls come from this guild (and its channel)."""
+        self.guild_id = str(guild_id)
+        self.channel_id = self.guild_channels[self.guild_id]
+
+    def guild_of(self, channel_id: str) -> str:
+        for guild_id, channel in self.guild_channels.items():
+            if channel == channel_id:
+                return guild_id
+        return self.guild_id
+
+    def shard_of(self, guild_id: int | str | None, count: int | None = None) -> int:
+        """Discord's routing: (guild_id >> 22) % shard_count; DMs (no guild) on shard 0."""
+        if guild_id is None:
+            return 0
+        return (int(guild_id) >> 22) % (count or self.shards)
+
+    def guilds_on(self, session: GatewaySession) -> list[str]:
+        shard = session.identify.get("shard")
+        if not isinstance(shard, list):
+            return list(self.guild_channels)
+        return [g for g in self.guild_channels if self.shard_of(g, shard[1]) == shard[0]]
+
+    def shard_connection(self, guild_id: int | str | None) -> GatewayConnection:
+        """The newest ready connection of the shard that receives this guild's events."""
+        for candidate in reversed(self._connections):
+            if not (candidate.ready and candidate.open and candidate.session):
+                continue
+            shard = candidate.session.identify.get("shard")
+            if not isinstance(shard, list) or self.shard_of(guild_id, shard[1]) == shard[0]:
+                return candidate
+        raise RuntimeError(f"no shard of guild {guild_id} is connected to the fake gateway")
+
+    def _identify_refusal(self, shard: Any) -> str | None:
+        """Why Discord would refuse this IDENTIFY: a bad shard field, or a second IDENTIFY
+        in the shard's bucket (shard_id % max_concurrency) within identify_window."""
+        if shard is None:
+            return "sharding required" if self.shards > 1 else None
+        if (not isinstance(shard, list) or len(shard) != 2
+                or not all(isinstance(x, int) for x in shard)
+                or not 0 <= shard[0] < shard[1]):
+            return "invalid shard"
+        now = time.monotonic()
+        bucket = shard[0] % self.max_concurrency
+        last = self._bucket_at.get(bucket)
+        if last is not None and now - last < self.identify_window:
+            return f"bucket {bucket} identified {now - last:.2f} s ago"
+        self._bucket_at[bucket] = now
+        self.identifies.append((now, shard))
+        self.session_starts -= 1
+        return None
+
+    async def _refuse_identify(self, connection: GatewayConnection, shard: Any, why: str) -> None:
+        """As Discord: a bad shard closes the connection (4010 / 4011); too fast an
+        IDENTIFY gets op 9 INVALID_SESSION (d=false) and must wait."""
+        self.refused_identifies.append((time.monotonic(), shard, why))
+        if why.startswith("bucket"):
+            await connection.send({"op": 9, "d": False})
+        else:
+            code = 4011 if why == "sharding required" else 4010
+            await connection.ws.close(code=code, message=why.encode())
+
     # ----------------------------------------------------------------- gateway
 
     async def request_reconnect(self, connection: GatewayConnection | None = None) -> None:
@@ -1148,18 +1232,23 @@ class FakeDiscord(LoopbackServer):
         if self.token is not None and d.get("token") != self.token:
             await connection.ws.close(code=4004, message=b"Authentication failed.")
             return
+        refusal = self._identify_refusal(d.get("shard"))
+        if refusal is not None:
+            await self._refuse_identify(connection, d.get("shard"), refusal)
+            return
         session = GatewaySession(secrets.token_hex(16), d)
         self._sessions[session.session_id] = session
         connection.session = session
         await self._dispatch(connection, "READY", self._ready_payload(session))
         connection.ready = True
-        await self._dispatch(connection, "GUILD_CREATE", self.guild())
+        for guild_id in self.guilds_on(session):
+            await self._dispatch(connection, "GUILD_CREATE", self.guild(guild_id))
 
     def _ready_payload(self, session: GatewaySession) -> JSON:
         payload: JSON = {
             "v": 10,
             "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [{"id": g, "unavailable": True} for g in self.guilds_on(session)],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -1299,8 +1388,10 @@ class FakeDiscord(LoopbackServer):
         return _json({"url": self.gateway_url})
 
     async def _get_gateway_bot(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        limit = {"total": 1000, "remaining": self.session_starts, "reset_after": 0,
+                 "max_concurrency": self.max_concurrency}
+        return _json({"url": self.gateway_url, "shards": self.shards,
+                      "session_start_limit": limit})
 
     # ----------------------------------------------------------------- REST: commands
 
@@ -1492,8 +1583,8 @@ class FakeDiscord(LoopbackServer):
 
     async def _get_channel(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel_id"]
-        if channel_id == self.channel_id:
-            return _json(self.text_channel())
+        if channel_id in self.guild_channels.values():
+            return _json(self.text_channel(self.guild_of(channel_id)))
         for user_id, dm_id in self.dm_channels.items():
             if dm_id == channel_id:
                 return _json(self.dm_channel(user_id))

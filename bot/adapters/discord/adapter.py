@@ -13,6 +13,7 @@ from bot.adapters.base import StartError
 from bot.adapters.discord.client import PathbotClient, set_endpoints
 from bot.adapters.discord.delivery import Direct, Responder, Tally
 from bot.adapters.discord.handlers import Handlers
+from bot.adapters.discord.identify import SPACING
 from bot.config import Config, ConfigError
 from bot.core.cards import Card
 from bot.core.dm import DmOutcome
@@ -31,7 +32,9 @@ class DiscordAdapter:
     - guild_ready_timeout: discord.py's wait for more GUILD_CREATEs before it is ready;
     - max_ratelimit_timeout: the longest 429 wait discord.py sits out (min 30 s), beyond
       which the request fails instead of blocking;
-    - ready_timeout: how long start() waits for login, command sync and READY.
+    - ready_timeout: how long start() waits for login, command sync and READY of every
+      shard, plus identify_spacing for each shard after the first (they take turns);
+    - identify_spacing: seconds between IDENTIFYs of one bucket, across processes (identify.py).
     """
 
     name = "discord"
@@ -46,6 +49,7 @@ class DiscordAdapter:
         guild_ready_timeout: float = 1.0,
         max_ratelimit_timeout: float = 60.0,
         ready_timeout: float = 60.0,
+        identify_spacing: float = SPACING,
     ) -> None:
         self.config = config
         self.service = service
@@ -54,6 +58,7 @@ class DiscordAdapter:
         self.guild_ready_timeout = guild_ready_timeout
         self.max_ratelimit_timeout = max_ratelimit_timeout
         self.ready_timeout = ready_timeout
+        self.identify_spacing = identify_spacing
         self.client: PathbotClient | None = None
         self._tally: Tally | None = None
         self._task: asyncio.Task[None] | None = None
@@ -62,13 +67,16 @@ class DiscordAdapter:
         return []  # the gateway is an outgoing websocket: nothing to serve
 
     def links(self) -> list[Link]:
-        """This client's one shard: up once READY while its websocket is open."""
+        """One link per shard of this process: up once READY while its websocket is open."""
         client = self.client
-        if client is None:
-            return [Link("discord", "0", False)]
-        ws = client.ws
-        up = client.is_ready() and not client.is_closed() and ws is not None and ws.open
-        return [Link("discord", str(client.shard_id or 0), up, client.latency if up else None)]
+        wanted = self.config.discord_shard_ids or (0,)
+        if client is None or not client.shards:
+            return [Link("discord", str(shard), False) for shard in wanted]
+        links = []
+        for shard_id, shard in sorted(client.shards.items()):
+            up = client.is_ready() and not client.is_closed() and not shard.is_closed()
+            links.append(Link("discord", str(shard_id), up, shard.latency if up else None))
+        return links
 
     def _handlers(self, client: discord.Client) -> Handlers:
         self._tally = Tally(client, self.service, self.tally_interval)
@@ -83,6 +91,9 @@ class DiscordAdapter:
             guild_id=self.config.discord_guild_id,
             guild_ready_timeout=self.guild_ready_timeout,
             max_ratelimit_timeout=self.max_ratelimit_timeout,
+            shard_count=self.config.discord_shard_count,
+            shard_ids=self.config.discord_shard_ids,
+            identify_spacing=self.identify_spacing,
         )
         self.client = client
         self._task = asyncio.create_task(client.start(self.config.discord_token),
@@ -91,6 +102,10 @@ class DiscordAdapter:
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({self._task, ready}, timeout=self.ready_timeout,
                                      return_when=asyncio.FIRST_COMPLETED)
+        if not done and (turns := self._identify_turns(client)):
+            # Shards of one bucket identify one per spacing: many shards take longer.
+            done, _ = await asyncio.wait({self._task, ready}, timeout=turns,
+                                         return_when=asyncio.FIRST_COMPLETED)
         if ready in done:
             log.info("Discord: connected as %s", client.user)
             return
@@ -106,6 +121,11 @@ class DiscordAdapter:
             raise StartError(f"could not connect to Discord ({type(failure).__name__}: "
                              f"{failure}). {where}") from failure
         raise StartError(f"Discord was not ready within {self.ready_timeout:g} s. {where}")
+
+    def _identify_turns(self, client: PathbotClient) -> float:
+        """Seconds the IDENTIFY turns of this process's shards may take beyond one."""
+        count = len(client.shard_ids or ()) or client.shard_count or 1
+        return self.identify_spacing * (count - 1)
 
     async def send_dm(self, user: UserRef, card: Card) -> DmOutcome:
         if self.client is None or not self.client.is_ready():

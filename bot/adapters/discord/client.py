@@ -20,6 +20,7 @@ from bot.adapters.discord.buttons import PathbotButton
 from bot.adapters.discord.commands import build_commands
 from bot.adapters.discord.errors import report, tell
 from bot.adapters.discord.handlers import Handlers
+from bot.adapters.discord.identify import SPACING, IdentifyGate
 from bot.config import Config
 from bot.core.actions import ANY_ACTION
 from bot.core.errors import InvalidAction
@@ -60,7 +61,7 @@ class Tree(app_commands.CommandTree[discord.Client]):
             await report(interaction, error)
 
 
-class PathbotClient(discord.Client):
+class PathbotClient(discord.AutoShardedClient):
     def __init__(
         self,
         service: Service,
@@ -69,8 +70,14 @@ class PathbotClient(discord.Client):
         guild_id: int | None,
         guild_ready_timeout: float,
         max_ratelimit_timeout: float,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        identify_spacing: float = SPACING,
     ) -> None:
+        chosen: dict[str, Any] = {} if shard_ids is None else {"shard_ids": list(shard_ids)}
         super().__init__(
+            shard_count=shard_count,
+            **chosen,
             intents=discord.Intents(guilds=True),
             guild_ready_timeout=guild_ready_timeout,
             max_ratelimit_timeout=max_ratelimit_timeout,
@@ -80,6 +87,7 @@ class PathbotClient(discord.Client):
         )
         self.service = service
         self.guild_id = guild_id
+        self.gate = IdentifyGate(service.store, identify_spacing)
         self.handlers = make_handlers(self)
         self.tree = Tree(self)
         for command in build_commands(self.handlers, service):
@@ -87,8 +95,19 @@ class PathbotClient(discord.Client):
         slim_pressed_messages(self)
         guard_gateway_parsers(self)
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self.gate.wait_turn(self, shard_id or 0)
+
     async def setup_hook(self) -> None:
         self.add_dynamic_items(PathbotButton)
+        if self.shard_ids is not None and 0 not in self.shard_ids:
+            log.info("not syncing commands: the process that runs shard 0 does")
+        else:
+            await self.sync_commands()
+        if self.application_id is not None:
+            log.info("invite pathbot to a server: %s", invite_url(self.application_id))
+
+    async def sync_commands(self) -> None:
         if self.guild_id is not None:
             guild = discord.Object(self.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -97,8 +116,6 @@ class PathbotClient(discord.Client):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to show)", len(synced))
-        if self.application_id is not None:
-            log.info("invite pathbot to a server: %s", invite_url(self.application_id))
 
     async def handle_press(self, interaction: Interaction, action_id: str) -> None:
         await self.handlers.press(interaction, action_id)

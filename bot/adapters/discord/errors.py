@@ -39,7 +39,9 @@ def describe(interaction: Interaction) -> str:
 def observed(interaction: Interaction) -> observe.Interaction:
     """The interaction's metrics, log context and in-flight count (bot/observe.py)."""
     data: dict[str, Any] = dict(interaction.data or {})
-    shard = interaction.client.shard_id or 0
+    count = interaction.client.shard_count or 1
+    # Discord's routing: a guild's events come on shard (guild_id >> 22) % count, DMs on 0.
+    shard = (interaction.guild_id >> 22) % count if interaction.guild_id else 0
     if interaction.type is discord.InteractionType.component:
         return observe.interaction(
             "discord", "button", shard=shard, guild=interaction.guild_id,
