@@ -62,9 +62,12 @@ def main(argv: list[str]) -> int:
         code = code or run([py, "-m", "pytest", *rest])
         if rest:
             return code
-        # The service tests again with PostgreSQL behind them (tests/storage already runs
-        # on both engines); skipped in one line where no PostgreSQL answers.
-        return code or run([py, "-m", "pytest", "tests/core"], PATHBOT_TEST_DB="postgres")
+        # The service tests and the shard scenarios again with PostgreSQL behind them
+        # (tests/storage and the OAuth tests run on both engines already); skipped in one
+        # line where no PostgreSQL answers.
+        again = ["tests/core", "tests/adapters/discord/test_shards.py",
+                 "tests/adapters/discord/test_shard_processes.py"]
+        return code or run([py, "-m", "pytest", *again], PATHBOT_TEST_DB="postgres")
     if cmd == "lint":
         return run([py, "-m", "ruff", "check", "bot", "tests", "bench"]) or run(
             [py, "-m", "mypy", "--strict", "bot"]
