@@ -128,8 +128,7 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
         self, session_id: str, question: int, option: int, now: float,
         result: QuizResult | None = None,
     ) -> bool:
-        if result is not None and result.session_id != session_id:
-            raise ValueError(f"result is for session {result.session_id}, not {session_id}")
+        rows.check_result(session_id, result)
         finish: list[Statement] = []
         if result is not None:
             insert, names = rows.dollar(rows.INSERT_RESULT)

@@ -37,6 +37,12 @@ def dollar(sql: str) -> tuple[str, tuple[str, ...]]:
     return PARAM.sub(number, sql), tuple(names)
 
 
+def check_result(session_id: str, result: QuizResult | None) -> None:
+    """record_answer's guard (both engines): a result belongs to the session answered."""
+    if result is not None and result.session_id != session_id:
+        raise ValueError(f"result is for session {result.session_id}, not {session_id}")
+
+
 def args(names: tuple[str, ...], params: Mapping[str, Any]) -> list[Any]:
     return [params[name] for name in names]
 

@@ -211,8 +211,7 @@ class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
         self, session_id: str, question: int, option: int, now: float,
         result: QuizResult | None = None,
     ) -> bool:
-        if result is not None and result.session_id != session_id:
-            raise ValueError(f"result is for session {result.session_id}, not {session_id}")
+        rows.check_result(session_id, result)
         params = {"session_id": session_id, "question": question, "option": option, "now": now}
         finish: list[Statement] = []  # the trigger of migration 0003 sets updated_at
         if result is not None:

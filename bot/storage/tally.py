@@ -17,6 +17,7 @@ import aiosqlite
 import asyncpg
 
 from bot.core.records import TallyClaim
+from bot.storage import rows
 from bot.storage.rows import args, dollar
 
 CLAIM = """
@@ -25,14 +26,7 @@ WHERE id = :card_id AND tally_lease < :now AND tally_seq > tally_shown"""
 
 STATE = "SELECT tally_seq, tally_shown FROM quiz_cards WHERE id = :card_id"
 
-TALLY = """
-SELECT top_role, count(*) AS people FROM (
-    SELECT top_role, row_number() OVER (
-        PARTITION BY platform, workspace, user_id ORDER BY created_at DESC, id DESC
-    ) AS newest
-    FROM results WHERE card_id = :card_id
-) AS latest WHERE newest = 1
-GROUP BY top_role ORDER BY people DESC, top_role"""
+TALLY = rows.TALLY.format(where="card_id = :card_id")
 
 SHOWN = """
 UPDATE quiz_cards SET tally_lease = 0,
