@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import statistics
 import tempfile
@@ -52,17 +53,59 @@ async def person(service: Service, card_id: str, n: int, answers: int, out: list
             card = (await service.press(user, card.buttons[0][2].action_id, PLACE)).card
 
 
-async def bench_service(store: Store, users: int, total: int) -> tuple[float, list[float]]:
+async def bench_service(
+    store: Store, users: int, total: int, server: ServerCpu | None = None,
+) -> tuple[float, list[float]]:
     """Answers per second, each answer's latency."""
     service = Service(load_content(bundled_dir("content")), store)
     card_id, _ = await service.open_quiz(PLACE)
     latencies: list[float] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*[person(service, card_id, n, total // users, latencies)
                            for n in range(users)])
     elapsed = time.perf_counter() - started
+    CPU["service"] = (time.process_time() - cpu) / len(latencies)
+    if server is not None:
+        CPU["service server"] = await server.used() / len(latencies)
     await store.close()
     return len(latencies) / elapsed, latencies
+
+
+# CPU seconds per answer (insert), this process and the PostgreSQL backends that served it.
+CPU: dict[str, float] = {}
+
+
+class ServerCpu:
+    """CPU time of the local PostgreSQL backends with one application_name, from /proc
+    (the server runs on this machine): the other half of the work."""
+
+    def __init__(self, dsn: str, app: str) -> None:
+        self.dsn, self.app = dsn, app
+        self.start: dict[int, float] = {}
+
+    async def pids(self) -> list[int]:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            found = await conn.fetch("SELECT pid FROM pg_stat_activity"
+                                     " WHERE application_name = $1", self.app)
+        finally:
+            await conn.close()
+        return [int(row[0]) for row in found]
+
+    async def begin(self) -> None:
+        self.start = {pid: proc_cpu(pid) for pid in await self.pids()}
+
+    async def used(self) -> float:
+        return sum(proc_cpu(pid) - self.start.get(pid, 0.0) for pid in await self.pids())
+
+
+def proc_cpu(pid: int) -> float:
+    """utime + stime of a process, in seconds (0 if it is gone or /proc is not there)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def bench_bare(folder: Path, total: int, sync: str) -> float:
@@ -86,9 +129,12 @@ async def bench_bare_postgres(dsn: str, total: int) -> float:
         await conn.execute("CREATE TABLE answers (session_id TEXT, question INT, option INT, "
                            "answered_at DOUBLE PRECISION, PRIMARY KEY (session_id, question))")
         insert = await conn.prepare("INSERT INTO answers VALUES ($1, $2, $3, $4)")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
+        server = proc_cpu(conn.get_server_pid())
         for i in range(total):
             await insert.fetch(f"s{i // 10}", i % 10, 1, time.time())
+        CPU["bare"] = (time.process_time() - cpu) / total
+        CPU["bare server"] = (proc_cpu(conn.get_server_pid()) - server) / total
         return total / (time.perf_counter() - started)
     finally:
         await conn.close()
@@ -108,9 +154,13 @@ async def run_postgres(dsn: str, users: int, total: int, pool: int) -> None:
     tag = secrets.token_hex(4)
     service_dsn = await schema(dsn, f"bench_svc_{tag}")
     bare_dsn = await schema(dsn, f"bench_bare_{tag}")
+    app = f"pathbot_bench_{tag}"
     try:
-        rate, lat = await bench_service(await PostgresStore.open(service_dsn, pool_size=pool),
-                                        users, total)
+        store = await PostgresStore.open(f"{service_dsn}&application_name={app}",
+                                         pool_size=pool)
+        server = ServerCpu(dsn, app)
+        await server.begin()
+        rate, lat = await bench_service(store, users, total, server)
         bare = await bench_bare_postgres(bare_dsn, len(lat))
     finally:
         for kind in ("svc", "bare"):
@@ -138,6 +188,10 @@ def report(rate: float, lat: list[float], bare: float) -> None:
           f"p99 {percentile(lat, 99) * 1e3:.2f} ms   mean {statistics.mean(lat) * 1e3:.2f} ms")
     print(f"  bare loop: {bare:9.0f} inserts/s (one INSERT + commit each)")
     print(f"  ratio service/bare: {rate / bare:.2f}   (targets: >= 5000 answers/s, >= 0.50)")
+    if "bare server" in CPU:
+        print("  CPU per answer (µs): " + ", ".join(
+            f"{name} {seconds * 1e6:.0f}" for name, seconds in CPU.items())
+            + "  (this process; 'server': its PostgreSQL backends, from /proc)")
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -9,14 +9,17 @@ Guarantees, and how they hold when several processes share the database (READ CO
   `INSERT … ON CONFLICT DO NOTHING`;
 - the last answer, the session's status and its result commit in one transaction; /forget
   deletes everything about a user in one transaction, after locking their sessions;
-- a burst costs few round trips: the writes of the hot path (answers, Back, Start, Share) go
-  through the same group commit as on SQLite (bot/storage/batch.py: the writes queued while
-  a transaction runs share the next one, each caller told only after COMMIT, a failing
-  batch retried job by job), consecutive plain answers share one statement (`run_jobs`),
-  and concurrent `get_session` calls share one SELECT (batch.ReadGroup). A batch locks the
-  sessions it writes in arrival order; should two replicas' batches ever lock two sessions
-  in opposite orders, PostgreSQL aborts one (deadlock detection) and its jobs are retried
-  one by one, so it costs time, never correctness.
+- a burst costs one round trip per batch: the writes of the hot path (answers, Back,
+  Start, Share) go through the same group commit as on SQLite (bot/storage/batch.py: the
+  writes queued while a batch runs share the next one, each caller told only after it
+  committed, a failing batch retried job by job), and a batch is ONE statement, a call of
+  pathbot_write per job (migration 0008), atomic by itself: no BEGIN/COMMIT round trips.
+  Concurrent `get_session` and `get_quiz_card` calls share one SELECT each
+  (batch.ReadGroup). Pooled connections go back without asyncpg's reset query
+  (postgres_connect.PoolConnection says why), so a read is one round trip too. A batch
+  locks the sessions it writes in arrival order; should two replicas' batches ever lock
+  two sessions in opposite orders, PostgreSQL aborts one (deadlock detection) and its jobs
+  are retried one by one, so it costs time, never correctness.
 If the server goes away, the call in flight raises (the adapter answers with its apology);
 the transaction it was in is rolled back by the server, and the pool opens new connections
 for the next calls.
@@ -24,8 +27,7 @@ for the next calls.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import json
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -43,27 +45,26 @@ from bot.storage.postgres_paths import PostgresPaths
 from bot.storage.rows import USER
 from bot.storage.tally import PostgresTally
 
-INSERT_SESSION = """
-INSERT INTO sessions (id, platform, workspace, user_id, scope, channel_id, card_id,
-                      content_version, status, created_at, updated_at)
-VALUES (:id, :platform, :workspace, :user_id, :scope, :channel_id, :card_id,
-        :content_version, 'active', :created_at, :updated_at)
-ON CONFLICT (platform, workspace, user_id, card_id, content_version)
-WHERE status = 'active' DO NOTHING RETURNING true"""
-
 SELECT_SESSIONS = rows.SELECT_SESSIONS.format(ids="SELECT unnest($1::text[])")
 
 NEWEST_ACTIVE = rows.SELECT_SESSIONS.format(ids=f"""
 SELECT id FROM sessions WHERE {USER} AND card_id = :card_id AND status = 'active'
 ORDER BY created_at DESC, id DESC LIMIT 1""")
 
-RECORD_ANSWER = "SELECT pathbot_record_answer($1, $2, $3, $4)"
-RECORD_ANSWERS = """
-SELECT pathbot_record_answer(s, q, o, t) FROM unnest(
-    $1::text[], $2::integer[], $3::integer[], $4::double precision[]
-) WITH ORDINALITY AS job (s, q, o, t, n)"""
+# Every write of the group commit is a call of pathbot_write (migration 0008), and a batch
+# is one statement: one row of arguments per job, computed in row order.
+WRITE = "pathbot_write"
+WRITES = """
+SELECT pathbot_write(kind, sid, question, option, now, extra) FROM unnest(
+    $1::text[], $2::text[], $3::integer[], $4::integer[], $5::double precision[],
+    $6::jsonb[]) AS job (kind, sid, question, option, now, extra)"""
 
 
+def write(kind: str, session_id: str, question: int | None = None, option: int | None = None,
+          now: float | None = None, extra: dict[str, Any] | None = None) -> Statement:
+    """One job of the group commit: pathbot_write's arguments."""
+    return WRITE, (kind, session_id, question, option, now,
+                   None if extra is None else json.dumps(extra))
 
 
 class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIdentify):
@@ -72,7 +73,9 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
     def __init__(self, pool: asyncpg.Pool, label: str, applied: list[int]) -> None:
         self._pool = pool
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(self._load_sessions, None)
-        self._group = GroupCommit(self._transaction, run=run_jobs)
+        self._cards: ReadGroup[str, QuizCard | None] = ReadGroup(self._load_cards, None)
+        # No BEGIN/COMMIT around a batch: it is one statement, atomic by itself.
+        self._group = GroupCommit(pool.acquire, run=run_jobs)
         self.label = label  # the DSN with its password masked
         self.applied_migrations = tuple(applied)
 
@@ -86,12 +89,8 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
         """Close, after the writes already submitted to the group commit."""
         await self._group.wait()
         await self._sessions.wait()
+        await self._cards.wait()
         await self._pool.close()
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[Conn]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield conn
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -111,8 +110,8 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
     async def create_session(self, session: QuizSession) -> bool:
         if session.answers or session.status != "active":
             raise ValueError("create_session takes a new active session without answers")
-        query, names = rows.dollar(INSERT_SESSION)
-        return await self._group.submit((query, rows.args(names, rows.session_params(session))))
+        return await self._group.submit(write("start", session.id,
+                                               extra=rows.session_params(session)))
 
     async def get_session(self, session_id: str) -> QuizSession | None:
         return await self._sessions.get(session_id)
@@ -129,26 +128,16 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
         result: QuizResult | None = None,
     ) -> bool:
         rows.check_result(session_id, result)
-        finish: list[Statement] = []
-        if result is not None:
-            insert, names = rows.dollar(rows.INSERT_RESULT)
-            finish = [("UPDATE sessions SET status = 'finished' WHERE id = $1", (session_id,)),
-                      (insert, rows.args(names, rows.result_params(result))),
-                      (rows.dollar(tally.BUMP)[0], (result.card_id,))]
-        return await self._group.submit(
-            (RECORD_ANSWER, (session_id, question, option, now)),
-            finish)
+        extra = None if result is None else rows.result_params(result)
+        return await self._group.submit(write("answer", session_id, question, option, now, extra))
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
-        return await self._group.submit(
-            ("SELECT pathbot_undo_answer($1, $2, $3)", (session_id, question, now)))
+        return await self._group.submit(write("undo", session_id, question, now=now))
 
     # -- results -------------------------------------------------------------------------
 
     async def mark_shared(self, session_id: str) -> bool:
-        return await self._group.submit(
-            ("UPDATE results SET shared = 1 WHERE session_id = $1 AND shared = 0 RETURNING true",
-             (session_id,)))
+        return await self._group.submit(write("share", session_id))
 
     async def get_result(self, session_id: str) -> QuizResult | None:
         row = await self._pool.fetchrow("SELECT * FROM results WHERE session_id = $1",
@@ -186,8 +175,11 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
             "UPDATE quiz_cards SET message_ref = $1 WHERE id = $2", message_ref, card_id)
 
     async def get_quiz_card(self, card_id: str) -> QuizCard | None:
-        row = await self._pool.fetchrow("SELECT * FROM quiz_cards WHERE id = $1", card_id)
-        return None if row is None else rows.card(row)
+        return await self._cards.get(card_id)
+
+    async def _load_cards(self, ids: list[str]) -> dict[str, QuizCard]:
+        found = await self._pool.fetch("SELECT * FROM quiz_cards WHERE id = ANY($1::text[])", ids)
+        return {str(row["id"]): rows.card(row) for row in found}
 
     # -- people --------------------------------------------------------------------------
 
@@ -235,39 +227,12 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
 
 
 async def run_jobs(conn: Conn, jobs: list[Job]) -> list[bool]:
-    """The group commit's jobs, in order, in the caller's transaction: a job's gate returns
-    true (a function's answer, or RETURNING true) when it wrote; its follow-ups run only
-    then. One COMMIT (one WAL flush) for the whole batch; consecutive plain answers (the
-    bulk of a burst) share one statement, other jobs cost a round trip per statement."""
-    wrote: list[bool] = []
-    index = 0
-    while index < len(jobs):
-        run = 0
-        while index + run < len(jobs) and _plain_answer(jobs[index + run]):
-            run += 1
-        if run > 1:
-            wrote += await _answers(conn, jobs[index:index + run])
-            index += run
-            continue
-        job = jobs[index]
-        changed = bool(await conn.fetchval(job.gate[0], *job.gate[1]))
-        for follow, args in job.then if changed else ():
-            await conn.execute(follow, *args)
-        wrote.append(changed)
-        index += 1
-    return wrote
-
-
-def _plain_answer(job: Job) -> bool:
-    return job.gate[0] == RECORD_ANSWER and not job.then
-
-
-async def _answers(conn: Conn, jobs: list[Job]) -> list[bool]:
-    """Several answers in one statement: the function runs once per row, in row order, each
-    of its statements seeing what the calls before it wrote (as separate statements would)."""
+    """The group commit's jobs (pathbot_write calls), in order, in one statement: PostgreSQL
+    commits it (one WAL flush) or, if any job raises, none of it."""
+    if any(job.gate[0] != WRITE or job.then for job in jobs):
+        raise ValueError("PostgresStore's group commit takes pathbot_write jobs only")
     columns = list(zip(*(job.gate[1] for job in jobs), strict=True))
-    found = await conn.fetch(RECORD_ANSWERS, *columns)
-    return [bool(row[0]) for row in found]
+    return [bool(row[0]) for row in await conn.fetch(WRITES, *columns)]
 
 
 if TYPE_CHECKING:

@@ -31,6 +31,17 @@ REFUSED: dict[type[Exception], str] = {
 }
 
 
+class PoolConnection(asyncpg.Connection):
+    """A pooled connection handed back without asyncpg's reset query (advisory unlock,
+    CLOSE ALL, UNLISTEN, RESET ALL): that would be a second round trip for every call,
+    and pathbot leaves nothing to reset. Its advisory locks are all transaction-scoped
+    (`pg_advisory_xact_lock`), it never LISTENs, keeps no cursor past a transaction and
+    sets no session variable; an open transaction is still rolled back by the pool."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def connect_pool(dsn: str, size: int) -> tuple[asyncpg.Pool, str, list[int]]:
     """A pool of at most `size` connections to a migrated database, its label, and the
     migrations this call applied."""
@@ -38,6 +49,7 @@ async def connect_pool(dsn: str, size: int) -> tuple[asyncpg.Pool, str, list[int
     try:
         pool = await asyncpg.create_pool(
             dsn, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT,
+            connection_class=PoolConnection,
             max_inactive_connection_lifetime=300.0)
     except Exception as error:
         raise _classify(error, label) from None

@@ -10,6 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot import metrics
+from bot.core.models import UserRef
 from bot.storage.errors import StoreRefused, StoreUnavailable
 from bot.storage.migrate import (
     MigrationFailed,
@@ -170,3 +172,43 @@ def test_cli_exit_codes_and_masked_password(tmp_path: Path, pg_database: str) ->
     ok = pathbot(["db", "migrate"], tmp_path, PATHBOT_DB=pg_database)
     assert ok.returncode == 0, ok.stderr
     assert f"applied now: {', '.join(f'{v:04d}' for v in VERSIONS)}" in ok.stdout
+
+
+async def test_a_burst_of_writes_is_one_statement_and_a_bad_job_fails_alone(
+    pg_dsn: str,
+) -> None:
+    """The group commit sends a batch as one statement (pathbot_write per job, in order);
+    if one job fails, the statement is rolled back whole and the jobs run again one by
+    one: the bad one fails alone, with nothing of it written, the others commit."""
+    store = await open_db(pg_dsn)
+    users = {sid: UserRef("discord", "g1", f"user-{sid}") for sid in "abc"}
+    try:
+        for sid, user in users.items():
+            await start(store, sid, user)
+        batches = _batch_histogram()
+        wrote = await asyncio.gather(*[store.record_answer(sid, 0, 1, 2.0) for sid in "abc"])
+        assert wrote == [True, True, True]
+        count, total = _batch_histogram()
+        assert (count - batches[0], total - batches[1]) == (1, 3)  # one round, three jobs
+        unknown_card = make_result("c", users["c"], card="no-such-card")
+        outcome = await asyncio.gather(
+            store.record_answer("a", 1, 2, 3.0),
+            store.record_answer("c", 1, 0, 3.0, unknown_card),  # the result's card: FK
+            store.undo_answer("a", 2, 4.0),  # sees the answer two jobs before it
+            store.record_answer("b", 1, 0, 3.0),
+            return_exceptions=True)
+        assert outcome[0] is True and outcome[2] is True and outcome[3] is True
+        assert isinstance(outcome[1], asyncpg.ForeignKeyViolationError)
+        assert await raw(pg_dsn, "SELECT session_id, count(*) FROM answers GROUP BY 1 "
+                                 "ORDER BY 1") == [("a", 1), ("b", 2), ("c", 1)]
+        assert await raw(pg_dsn, "SELECT status FROM sessions WHERE id = 'c'") == [("active",)]
+        assert await raw(pg_dsn, "SELECT count(*) FROM results") == [(0,)]
+    finally:
+        await store.close()
+
+
+def _batch_histogram() -> tuple[float, float]:
+    """(batches, jobs) committed by group commits in this process so far."""
+    found = {sample.name: sample.value for metric in metrics.REGISTRY.collect()
+             if metric.name == "pathbot_store_batch_size" for sample in metric.samples}
+    return found["pathbot_store_batch_size_count"], found["pathbot_store_batch_size_sum"]
