@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from pathlib import Path
 
 import asyncpg
@@ -212,3 +213,20 @@ def _batch_histogram() -> tuple[float, float]:
     found = {sample.name: sample.value for metric in metrics.REGISTRY.collect()
              if metric.name == "pathbot_store_batch_size" for sample in metric.samples}
     return found["pathbot_store_batch_size_count"], found["pathbot_store_batch_size_sum"]
+
+
+SESSION_STATE = re.compile(
+    r"pg_(try_)?advisory_lock(_shared)?\s*\(|\bLISTEN\s+\w+\s*;|[\"']\s*LISTEN\s|add_listener|"
+    r"WITH HOLD|set_config\s*\(|[\"']\s*SET\s+(?!LOCAL\b)", re.IGNORECASE)
+
+
+def test_pooled_connections_need_no_reset() -> None:
+    """postgres_connect.PoolConnection hands connections back without asyncpg's reset query
+    (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL). That holds only while no code leaves
+    session state on a connection: session-level advisory locks, LISTEN, held cursors or
+    session settings. Transaction-scoped ones (pg_advisory_xact_lock, SET LOCAL) are fine."""
+    repo = Path(__file__).resolve().parents[2]
+    sources = [*(repo / "bot").rglob("*.py"), *(repo / "migrations" / "postgres").glob("*.sql")]
+    found = [f"{path.relative_to(repo)}: {match.group(0)!r}" for path in sources
+             for match in SESSION_STATE.finditer(path.read_text())]
+    assert found == []
