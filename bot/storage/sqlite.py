@@ -1,74 +1,31 @@
 """The Store on SQLite: one aiosqlite connection, WAL, explicit transactions.
 
-Concurrency. The store owns ONE connection in autocommit mode (`isolation_level=None`), so
-the store, not the sqlite3 module, decides where transactions begin and end. Every method
-holds `self._lock` while it talks to the connection:
-- writes run in `_write()`: `BEGIN IMMEDIATE` (takes SQLite's write lock at once, waiting
-  for another process up to a minute, see sqlite_faults.py; a deferred transaction that
-  later upgrades would fail at once with "database is locked"), the statements, `COMMIT`,
-  or `ROLLBACK` on any exception, cancellation included;
-- reads are single statements (each its own consistent snapshot) and take the same lock:
-  on a shared connection a read issued between two statements of another coroutine's
-  write transaction would see that transaction's uncommitted rows, which may still be
-  rolled back.
-The lock costs no throughput: one SQLite connection runs one statement at a time anyway.
-Other processes on the same file are kept apart by SQLite itself (WAL, BEGIN IMMEDIATE).
-Never call a store method while holding the lock: the batching below needs it.
-
-Batching (bot/storage/batch.py). What a call costs is the round trip to aiosqlite's thread,
-so the hot path shares them: `record_answer`, `undo_answer`, `mark_shared` and
-`create_session` go through a group commit (calls made while a transaction runs share the
-next one, each job's result told only after COMMIT; a failing job is retried alone so it
-cannot sink the others), and concurrent `get_session`, `find_active_session` and
-`get_quiz_card` calls share one SELECT each (Start: 1,000 people pressing it at once cost
-a few statements, not 2,000 round trips in turn behind the lock). With many people
-pressing at once, a press costs a fraction of a round trip instead of five.
-
-Correctness of answers does not rest on the lock: `record_answer` and `undo_answer` are
-single conditional statements (insert question n only when the session is active and has
-exactly n answers; delete question n-1 only when it has exactly n), so answers are always
-questions 0..n-1 and a double press, a retry, or a second process stores one row. Storing
-an answer also sets the session's `updated_at` (a trigger, migration 0003).
+Every method holds `self._lock` while it talks to the connection; writes run in `_write()`
+(BEGIN IMMEDIATE … COMMIT, ROLLBACK on any exception); the hot path's writes share
+transactions (group commit) and its reads share SELECTs (bot/storage/batch.py); answers
+are single conditional statements, so they are right whatever the lock does. Never call a
+store method while holding the lock: the batching needs it. The reasoning, in full:
+docs/storage.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.core.models import UserRef
 from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
-from bot.storage.batch import GroupCommit, ReadGroup, Statement, is_busy
-from bot.storage.errors import StoreUnusable
+from bot.storage.batch import GroupCommit, ReadGroup, Statement
 from bot.storage.identify import SqliteIdentify
-from bot.storage.migrate import MigrationFailed, apply_migrations, migrations_dir, rollback
 from bot.storage.path_sql import FORGET as FORGET_PATHS
 from bot.storage.rows import USER
-from bot.storage.sqlite_faults import (
-    BUSY_TIMEOUT_MS,
-    LOCK_WAIT,
-    begin_immediate,
-    log_waiting,
-    unavailable,
-    write_check,
-)
+from bot.storage.sqlite_connection import SqliteConnection
 from bot.storage.sqlite_installs import SqliteInstalls
 from bot.storage.sqlite_paths import SqlitePaths
 from bot.storage.tally import SqliteTally
-
-log = logging.getLogger(__name__)
-
-SYNCHRONOUS = ("NORMAL", "FULL")
-MIN_SQLITE = (3, 25, 0)  # upsert (3.24) and window functions (3.25)
-
 
 INSERT_ANSWER = """
 INSERT INTO answers (session_id, question, option, answered_at)
@@ -98,12 +55,11 @@ USERS_PER_READ = 200  # 4 parameters each
 
 
 
-class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
-    """Implements `bot.storage.base.Store`. Create with `await SqliteStore.open(path)`."""
+class SqliteStore(SqliteConnection, SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
+    """Implements `bot.core.ports.Store`. Create with `await SqliteStore.open(path)`."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, applied: list[int]) -> None:
-        self._conn: aiosqlite.Connection | None = conn
-        self._lock = asyncio.Lock()
+        super().__init__(conn, path, applied)
         self._group = GroupCommit(self._write, locked=self._committing)
         # Concurrent reads of the hot path share one SELECT each (bot/storage/batch.py).
         self._sessions: ReadGroup[str, QuizSession | None] = ReadGroup(
@@ -112,53 +68,7 @@ class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
             self._load_active, None, USERS_PER_READ)
         self._cards: ReadGroup[str, QuizCard | None] = ReadGroup(
             self._load_cards, None, IDS_PER_READ)
-        self.path = path
-        self.commits = 0  # write transactions committed, for tests and benchmarks
-        self.lock_wait = LOCK_WAIT
         self.prune_window = 2000  # rows scanned per pruning transaction (~1 ms)
-        self.applied_migrations = tuple(applied)  # what open() applied, for `db migrate`
-
-    @classmethod
-    async def open(cls, path: str | Path, *, synchronous: str = "NORMAL") -> SqliteStore:
-        """Open (creating the file and its folder if needed) and migrate the database."""
-        level = synchronous.upper()
-        if level not in SYNCHRONOUS:
-            raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
-        if sqlite3.sqlite_version_info < MIN_SQLITE:
-            found = sqlite3.sqlite_version
-            raise RuntimeError(f"pathbot needs SQLite 3.25 or newer; this Python has {found}")
-        path = Path(path)
-        try:
-            return await cls._open(path, level)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreUnusable(unavailable(path, exc)) from exc
-        except MigrationFailed as exc:  # the disk, not the migration, when SQLite says so
-            if isinstance(exc.__cause__, sqlite3.OperationalError):
-                raise StoreUnusable(unavailable(path, exc.__cause__)) from exc
-            raise
-
-    @classmethod
-    async def _open(cls, path: Path, level: str) -> SqliteStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A file that cannot be opened fails here, synchronously: a failed aiosqlite.connect
-        # leaves its thread to call back into the loop, after `asyncio.run` closed it.
-        sqlite3.connect(path).close()
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            modes = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
-            mode = next(iter(modes))[0]
-            if mode != "wal":
-                log.warning("%s: journal_mode is %s, not wal", path, mode)
-            await conn.execute(f"PRAGMA synchronous = {level}")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            applied = await apply_migrations(conn, migrations_dir())
-            await write_check(conn)
-        except BaseException:
-            await conn.close()
-            raise
-        return cls(conn, path, applied)
 
     async def close(self) -> None:
         """Close, after the writes already submitted to the group commit."""
@@ -169,12 +79,6 @@ class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
             conn, self._conn = self._conn, None
             if conn is not None:
                 await conn.close()
-
-    async def pragmas(self) -> dict[str, Any]:
-        """The connection's settings, for diagnostics and tests."""
-        names = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
-        async with self._read() as conn:
-            return {n: next(iter(await conn.execute_fetchall(f"PRAGMA {n}")))[0] for n in names}
 
     # -- sessions and answers ------------------------------------------------------------
 
@@ -338,50 +242,6 @@ class SqliteStore(SqlitePaths, SqliteTally, SqliteInstalls, SqliteIdentify):
                     (low, low + self.prune_window, touched_before))
                 deleted += max(cursor.rowcount, 0)
         return deleted
-
-    # -- transactions --------------------------------------------------------------------
-
-    def _connection(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError(f"the store for {self.path} is closed")
-        return self._conn
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            yield self._connection()
-
-    @asynccontextmanager
-    async def _committing(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The lock and the connection for a write transaction that the caller begins and
-        ends in one round trip (the group commit: batch.commit_jobs); counted if it returns.
-        If another program held the write lock past busy_timeout, the group commit goes on
-        waiting through `_write` (begin_immediate): say so once, here."""
-        async with self._lock:
-            try:
-                yield self._connection()
-            except sqlite3.OperationalError as exc:
-                if is_busy(exc):
-                    log_waiting(self.path, self.lock_wait)
-                raise
-            self.commits += 1
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            conn = self._connection()
-            try:
-                # Inside the try: a cancelled await does not cancel the statement in
-                # aiosqlite's thread, so a cancelled BEGIN may still open a transaction.
-                # The ROLLBACK is queued behind it (the thread runs calls in order).
-                await begin_immediate(conn, self.path, self.lock_wait)
-                yield conn
-                await conn.execute("COMMIT")
-            except BaseException:
-                await rollback(conn)
-                raise
-            self.commits += 1
-
 
 if TYPE_CHECKING:
     # mypy checks here that SqliteStore implements every method of the Store protocol.
