@@ -59,7 +59,8 @@ async def flood(n: int, concurrency: int) -> None:
         os.environ.pop(name, None)
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeSlack() as fake, aiohttp.ClientSession() as http:
-            bot = await Pathbot.start(slack_env(fake, Path(tmp)), Path(tmp))
+            db = str(Path(tmp) / "pathbot.sqlite3")
+            bot = await Pathbot.start(slack_env(fake, db), Path(tmp))
             try:
                 form = {"Content-Type": "application/x-www-form-urlencoded"}
                 bad = [("POST", f"{bot.base}/slack/events", body, {**form, **headers})

@@ -29,11 +29,14 @@ async def open_db(url: str, **env: str) -> Store:
 
 
 async def raw(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Run `sql` (with `?` placeholders) through a plain connection of its own."""
+    """Run `sql` (with `?` placeholders) through a plain connection of its own; a write is
+    committed (on both engines)."""
     if not is_postgres(url):
         conn = sqlite3.connect(url)
         try:
-            return [tuple(r) for r in conn.execute(sql, params).fetchall()]
+            rows = [tuple(r) for r in conn.execute(sql, params).fetchall()]
+            conn.commit()
+            return rows
         finally:
             conn.close()
     count = iter(range(1, 1000))

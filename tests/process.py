@@ -5,7 +5,8 @@ background into `log` (so a chatty log never fills the pipe, and a test can meas
 grows) and returns once each adapter named in `ready` logged "<name> adapter started";
 `port` is where its HTTP listener is; `stop()` sends a signal and returns the exit code.
 `base_env` / `slack_env` are the environment it runs with: no tokens, proxies or PATHBOT_*
-settings from the caller's, a fresh database in `tmp_path`, any port on 127.0.0.1.
+settings from the caller's, the database `db` (a PATHBOT_DB value: the `db_url` fixture, so
+a SQLite file or, in the PostgreSQL pass, a fresh schema), any port on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ NOT_INHERITED = (*PROXY_ENV_VARS, "DISCORD_TOKEN", "SLACK_APP_TOKEN", "SLACK_BOT
                  "SLACK_SIGNING_SECRET")
 
 
-def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+def base_env(db: str, **extra: str) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items()
                if k not in NOT_INHERITED and not k.startswith("PATHBOT_")}
     environ.update({
         "PATHBOT_HTTP_HOST": "127.0.0.1",
         "PATHBOT_HTTP_PORT": "0",
-        "PATHBOT_DB": str(tmp_path / "pathbot.sqlite3"),
+        "PATHBOT_DB": db,
         "PATHBOT_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(REPO),
         **extra,
@@ -43,8 +44,8 @@ def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return environ
 
 
-def slack_env(fake: FakeSlack, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return base_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+def slack_env(fake: FakeSlack, db: str, **extra: str) -> dict[str, str]:
+    return base_env(db, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
                     SLACK_API_URL=fake.api_url, **extra)
 
 

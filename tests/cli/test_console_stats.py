@@ -14,10 +14,13 @@ from tests.cli.test_cli import full_quiz_script, pathbot
 from tests.conftest import REPO
 
 
-def test_stats_prints_the_table_and_where_the_chart_is(tmp_path: Path, content: Content) -> None:
+def test_stats_prints_the_table_and_where_the_chart_is(
+    tmp_path: Path, db_url: str, content: Content
+) -> None:
     charts = tmp_path / "charts"
     charts.mkdir()
-    done = pathbot(["console"], tmp_path, full_quiz_script() + "/stats\n", TMPDIR=str(charts))
+    done = pathbot(["console"], tmp_path, full_quiz_script() + "/stats\n", db=db_url,
+                   TMPDIR=str(charts))
     assert done.returncode == 0, done.stderr
     assert "How people here came out" in done.stdout
     assert "1 person has a result here" in done.stdout
@@ -28,8 +31,8 @@ def test_stats_prints_the_table_and_where_the_chart_is(tmp_path: Path, content: 
     assert_chart(path.read_bytes(), content, every_role=False)
 
 
-def test_stats_with_no_results_says_so_and_saves_nothing(tmp_path: Path) -> None:
-    done = pathbot(["console"], tmp_path, "/stats\n", TMPDIR=str(tmp_path))
+def test_stats_with_no_results_says_so_and_saves_nothing(tmp_path: Path, db_url: str) -> None:
+    done = pathbot(["console"], tmp_path, "/stats\n", db=db_url, TMPDIR=str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "Nobody here has finished the quiz yet" in done.stdout
     assert "chart saved" not in done.stdout and not list(tmp_path.glob("*.png"))

@@ -11,8 +11,8 @@ from bot.adapters.console import Console
 from bot.core.commands import COMMANDS, Audience, Invocation, Visibility
 from bot.core.errors import NotAllowed
 from bot.core.models import Content, Place, UserRef
+from bot.core.ports import Store
 from bot.core.service import Service
-from bot.storage.sqlite import SqliteStore
 from tests.fixtures.throwaway_command import ECHO, WITH_ECHO
 
 
@@ -26,7 +26,7 @@ def test_every_row_is_well_formed() -> None:
     assert public == {"compare", "role", "quiz"}
 
 
-async def test_help_and_the_console_follow_the_table(content: Content, store: SqliteStore) -> None:
+async def test_help_and_the_console_follow_the_table(content: Content, store: Store) -> None:
     service = Service(content, store, commands=WITH_ECHO)
     help_text = service.help().sections[0].text
     assert "**/echo [word]** — Echo a word back" in help_text
@@ -43,7 +43,7 @@ async def test_help_and_the_console_follow_the_table(content: Content, store: Sq
 
 
 async def test_admin_rows_refuse_others_with_their_refusal(
-    content: Content, store: SqliteStore
+    content: Content, store: Store
 ) -> None:
     service = Service(content, store)
     who = Invocation(UserRef("console", "", "u"), Place("console", "local", "c"))

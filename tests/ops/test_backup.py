@@ -10,11 +10,15 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.fakes.slack_fake import FakeSlack
 from tests.ops.burst import AT_ONCE, Burst, take_quiz
 from tests.ops.slack_user import SlackUser
 from tests.process import Pathbot, base_env, slack_env
+
+pytestmark = pytest.mark.sqlite_only("`pathbot db backup` copies a SQLite file (PostgreSQL: "
+                                     "pg_dump, which the second test checks it says)")
 
 
 async def pathbot(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str]:
@@ -30,7 +34,7 @@ async def pathbot(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str]
 async def test_backup_during_a_burst_holds_every_committed_result(
     fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    env = slack_env(fake, tmp_path)
+    env = slack_env(fake, str(tmp_path / "pathbot.sqlite3"))
     copy = tmp_path / "backups" / "pathbot-copy.sqlite3"
     copy.parent.mkdir()
     bot = await Pathbot.start(env, tmp_path)
@@ -66,13 +70,13 @@ async def test_backup_during_a_burst_holds_every_committed_result(
     with sqlite3.connect(copy) as conn:
         stored = {row[0] for row in conn.execute("SELECT session_id FROM results")}
     assert committed <= stored
-    migrated = await pathbot(base_env(tmp_path, PATHBOT_DB=str(copy)), tmp_path, "db",
+    migrated = await pathbot(base_env(str(copy)), tmp_path, "db",
                              "migrate")
     assert migrated[0] == 0 and "up to date" in migrated[1], migrated
 
 
 async def test_backup_refuses_what_it_cannot_do_and_writes_nothing(tmp_path: Path) -> None:
-    env = base_env(tmp_path)
+    env = base_env(str(tmp_path / "pathbot.sqlite3"))
     code, out = await pathbot(env, tmp_path, "db", "backup", str(tmp_path / "copy.sqlite3"))
     assert code == 2 and "there is no database at" in out
     assert (await pathbot(env, tmp_path, "db", "migrate"))[0] == 0  # now there is one
@@ -80,12 +84,12 @@ async def test_backup_refuses_what_it_cannot_do_and_writes_nothing(tmp_path: Pat
     taken.write_text("keep me")
     code, out = await pathbot(env, tmp_path, "db", "backup", str(taken))
     assert code == 2 and "already exists" in out and taken.read_text() == "keep me"
-    code, out = await pathbot(base_env(tmp_path, PATHBOT_DB=str(taken)), tmp_path, "db",
+    code, out = await pathbot(base_env(str(taken)), tmp_path, "db",
                               "backup", str(tmp_path / "copy.sqlite3"))
     assert code == 1 and "SQLite could not copy" in out  # not a database: nothing written
     assert not (tmp_path / "copy.sqlite3").exists()
     assert not list(tmp_path.glob(".copy.sqlite3*"))
-    pg = base_env(tmp_path, PATHBOT_DB="postgresql://pathbot:hunter2hunter@db/pathbot")
+    pg = base_env("postgresql://pathbot:hunter2hunter@db/pathbot")
     code, out = await pathbot(pg, tmp_path, "db", "backup", str(tmp_path / "pg.dump"))
     assert code == 2 and "pg_dump" in out and "hunter2hunter" not in out
     assert not (tmp_path / "pg.dump").exists()

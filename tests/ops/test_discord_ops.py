@@ -18,12 +18,12 @@ TOKEN = "test-token-abcdef123456"
 
 
 async def test_discord_shard_readiness_and_metrics(
-    http: aiohttp.ClientSession, tmp_path: Path
+    http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
     fake = FakeDiscord(token=TOKEN, heartbeat_interval_ms=200)
     await fake.start()
     try:
-        env = base_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
+        env = base_env(db_url, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
                        DISCORD_GATEWAY_URL=fake.gateway_url, PATHBOT_LOG_FORMAT="json",
                        PATHBOT_LOG_LEVEL="DEBUG")
         bot = await Pathbot.start(env, tmp_path, ready=("discord",))
@@ -76,12 +76,12 @@ async def _until_not_ready(bot: Pathbot, http: aiohttp.ClientSession) -> object:
 
 
 async def test_discord_drain_answers_new_work_restarting_and_finishes_the_rest(
-    http: aiohttp.ClientSession, tmp_path: Path
+    http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
     fake = FakeDiscord(token=TOKEN)
     await fake.start()
     try:
-        env = base_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
+        env = base_env(db_url, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
                        DISCORD_GATEWAY_URL=fake.gateway_url)
         bot = await Pathbot.start(env, tmp_path, ready=("discord",))
         try:

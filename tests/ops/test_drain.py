@@ -4,11 +4,11 @@ press that was acked is stored and answered, nothing is half-written, exit 0."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import aiohttp
 
+from tests.db import raw
 from tests.fakes.minimal_slack_app import SIGNING_SECRET
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import post_signed, slash_command_body
@@ -19,9 +19,9 @@ from tests.process import Pathbot, slack_env
 SIGTERM_AFTER = 110  # acked presses
 
 async def test_sigterm_mid_burst_loses_no_acked_press(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
+    bot = await Pathbot.start(slack_env(fake, db_url), tmp_path)
     try:
         card = await SlackUser(fake, http, bot.base).open_quiz()
         burst, slots = Burst(limit=200), asyncio.Semaphore(AT_ONCE)
@@ -46,16 +46,15 @@ async def test_sigterm_mid_burst_loses_no_acked_press(
     assert len(burst.acked) >= SIGTERM_AFTER and burst.refused, burst  # cut mid-burst
     assert set(burst.refused) <= {503, 0}  # 503 while draining, then the port is closed
     assert burst.unanswered == []
-    assert_stored(tmp_path / "pathbot.sqlite3", burst.acked)
+    await assert_stored(db_url, burst.acked)
 
 
-def assert_stored(db: Path, acked: list[tuple[str, str]]) -> None:
-    with sqlite3.connect(db) as conn:
-        sessions = {row[0]: (row[1], row[2]) for row in conn.execute(
-            "SELECT id, user_id, status FROM sessions")}
-        answers = {(r[0], r[1]): r[2] for r in conn.execute(
-            "SELECT session_id, question, option FROM answers")}
-        results = {r[0] for r in conn.execute("SELECT session_id FROM results")}
+async def assert_stored(db: str, acked: list[tuple[str, str]]) -> None:
+    sessions = {row[0]: (row[1], row[2])
+                for row in await raw(db, "SELECT id, user_id, status FROM sessions")}
+    answers = {(r[0], r[1]): r[2]
+               for r in await raw(db, "SELECT session_id, question, option FROM answers")}
+    results = {r[0] for r in await raw(db, "SELECT session_id FROM results")}
     started = {user for user, action in acked if action.startswith("pb:start:")}
     assert started <= {user for user, _ in sessions.values()}
     for _, action in acked:
@@ -72,9 +71,9 @@ def assert_stored(db: Path, acked: list[tuple[str, str]]) -> None:
 
 
 async def test_work_past_the_grace_is_cut_with_exit_1_and_a_line_naming_it(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    env = slack_env(fake, tmp_path, PATHBOT_SHUTDOWN_GRACE="1")
+    env = slack_env(fake, db_url, PATHBOT_SHUTDOWN_GRACE="1")
     bot = await Pathbot.start(env, tmp_path)
     try:
         fake.rate_limit_next("users.info", retry_after=20)  # /stats asks it: a slow press

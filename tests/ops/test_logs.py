@@ -28,9 +28,9 @@ def records(text: str) -> list[dict[str, Any]]:
 
 
 async def test_json_logs_carry_the_interaction_context(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    env = slack_env(fake, tmp_path, PATHBOT_LOG_FORMAT="json", PATHBOT_LOG_LEVEL="DEBUG")
+    env = slack_env(fake, db_url, PATHBOT_LOG_FORMAT="json", PATHBOT_LOG_LEVEL="DEBUG")
     bot = await Pathbot.start(env, tmp_path)
     try:
         fake.fail_dm(ALICE, "cannot_dm_bot")

@@ -26,9 +26,9 @@ LABELS = {"platform", "kind", "outcome", "op", "shard", "le", "quantile"}
 
 
 async def test_metrics_and_readiness_of_a_running_pathbot(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
+    bot = await Pathbot.start(slack_env(fake, db_url), tmp_path)
     try:
         assert await bot.get(http, "/readyz") == (200, json.dumps({"ready": True}))
         alice = SlackUser(fake, http, bot.base)
@@ -85,9 +85,9 @@ def assert_dashboard_uses_only(exported: set[str]) -> None:
 
 
 async def test_socket_mode_readiness(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    bot = await Pathbot.start(slack_env(fake, tmp_path, SLACK_APP_TOKEN=APP_TOKEN), tmp_path)
+    bot = await Pathbot.start(slack_env(fake, db_url, SLACK_APP_TOKEN=APP_TOKEN), tmp_path)
     try:
         ready = await bot.get(http, "/readyz")
         _, text = await bot.get(http, "/metrics")

@@ -4,18 +4,20 @@ buttons then say the quiz expired. Finished results are never pruned."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.core import actions
 from bot.core.models import Content, Place, UserRef
+from bot.core.ports import Store
 from bot.core.service import Service
 from bot.storage.sqlite import SqliteStore
 from bot.upkeep import DAY, prune_stale_sessions
 from tests.adapters.slack.harness import CHANNEL
+from tests.db import open_db, raw
 from tests.fakes.slack_fake import FakeSlack
 from tests.fakes.slack_requests import DEFAULT_TEAM_ID
 from tests.ops.slack_user import SlackUser
@@ -30,7 +32,7 @@ def person(user_id: str) -> UserRef:
     return UserRef("slack", DEFAULT_TEAM_ID, user_id)
 
 
-async def session_at(content: Content, store: SqliteStore, user: UserRef, when: float,
+async def session_at(content: Content, store: Store, user: UserRef, when: float,
                      answers: int) -> str:
     """A session started and answered `answers` times at `when`; its id."""
     service = Service(content, store, clock=lambda: when)
@@ -43,35 +45,47 @@ async def session_at(content: Content, store: SqliteStore, user: UserRef, when: 
     return session.id
 
 
-def ids(db: Path, table: str, column: str) -> set[str]:
-    with sqlite3.connect(db) as conn:
-        return {str(row[0]) for row in conn.execute(f"SELECT DISTINCT {column} FROM {table}")}
+async def ids(db: str, table: str, column: str) -> set[str]:
+    return {str(row[0]) for row in await raw(db, f"SELECT DISTINCT {column} FROM {table}")}
 
 
-async def test_store_prunes_stale_unfinished_sessions_in_batches(
-    content: Content, store: SqliteStore, tmp_path: Path
+async def test_store_prunes_stale_unfinished_sessions(
+    content: Content, store: Store, db_url: str
 ) -> None:
     questions = len(content.questions)
     stale = [await session_at(content, store, person(f"U0OLD{i}"), OLD, 2) for i in range(5)]
     finished = await session_at(content, store, person("U0DONE"), OLD, questions)
     fresh = await session_at(content, store, person("U0NEW"), NOW - 29 * DAY, 1)
-    store.prune_window = 2  # seven sessions: four transactions of two rows
-    commits = store.commits
     assert await prune_stale_sessions(store, 30, NOW) == 5
-    assert store.commits == commits + 4
     assert await prune_stale_sessions(store, 30, NOW) == 0
-    db = tmp_path / "pathbot.sqlite3"
-    assert ids(db, "sessions", "id") == {finished, fresh}
-    assert ids(db, "answers", "session_id") == {finished, fresh}  # answers went with them
-    assert ids(db, "results", "session_id") == {finished}
-    assert not set(stale) & ids(db, "answers", "session_id")
+    assert await ids(db_url, "sessions", "id") == {finished, fresh}
+    answered = await ids(db_url, "answers", "session_id")
+    assert answered == {finished, fresh}  # answers went with them
+    assert await ids(db_url, "results", "session_id") == {finished}
+    assert not set(stale) & answered
+
+
+@pytest.mark.sqlite_only("SqliteStore prunes in rowid windows, one transaction each")
+async def test_sqlite_prunes_in_windows_of_rows(content: Content, tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "pathbot.sqlite3")
+    try:
+        for i in range(5):
+            await session_at(content, store, person(f"U0OLD{i}"), OLD, 2)
+        await session_at(content, store, person("U0DONE"), OLD, len(content.questions))
+        await session_at(content, store, person("U0NEW"), NOW - 29 * DAY, 1)
+        store.prune_window = 2  # seven sessions: four transactions of two rows
+        commits = store.commits
+        assert await prune_stale_sessions(store, 30, NOW) == 5
+        assert store.commits == commits + 4
+    finally:
+        await store.close()
 
 
 async def test_pathbot_run_prunes_and_the_old_buttons_say_the_quiz_expired(
-    fake: FakeSlack, http: aiohttp.ClientSession, content: Content, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, content: Content, tmp_path: Path,
+    db_url: str,
 ) -> None:
-    db = tmp_path / "pathbot.sqlite3"
-    store = await SqliteStore.open(db)
+    store = await open_db(db_url)
     alice = SlackUser(fake, http, "", "U0ALICE1")
     try:
         stale = await session_at(content, store, person(alice.user), OLD, 1)
@@ -80,7 +94,7 @@ async def test_pathbot_run_prunes_and_the_old_buttons_say_the_quiz_expired(
         fresh = await session_at(content, store, person("U0NEW"), NOW, 1)
     finally:
         await store.close()
-    env = slack_env(fake, tmp_path, PATHBOT_SESSION_TTL_DAYS="30", PATHBOT_METRICS="0")
+    env = slack_env(fake, db_url, PATHBOT_SESSION_TTL_DAYS="30", PATHBOT_METRICS="0")
     bot = await Pathbot.start(env, tmp_path)
     try:
         await bot.until(lambda text: "pruned 1 unfinished quiz sessions" in text)
@@ -92,5 +106,5 @@ async def test_pathbot_run_prunes_and_the_old_buttons_say_the_quiz_expired(
         assert await bot.stop() == 0, bot.text
     assert "That quiz no longer exists: it expired" in str(answer)
     assert "Press Start on the quiz card" in str(answer)
-    assert ids(db, "sessions", "id") == {finished, fresh}
-    assert finished in ids(db, "results", "session_id")
+    assert await ids(db_url, "sessions", "id") == {finished, fresh}
+    assert finished in await ids(db_url, "results", "session_id")

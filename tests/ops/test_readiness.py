@@ -3,14 +3,14 @@ named, with the reason's type (never its message: it may hold a DSN)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.runner import not_ready
-from bot.storage.sqlite import SqliteStore
+from tests.db import open_db
+
+CLOSED = {"sqlite": "RuntimeError", "postgres": "InterfaceError"}  # asyncpg: pool is closed
 
 
-async def test_a_closed_database_is_not_ready(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "pathbot.sqlite3")
+async def test_a_closed_database_is_not_ready(db_url: str, engine: str) -> None:
+    store = await open_db(db_url)
     assert await not_ready([], store) == []
     await store.close()
-    assert await not_ready([], store) == ["database (RuntimeError)"]
+    assert await not_ready([], store) == [f"database ({CLOSED[engine]})"]

@@ -27,6 +27,8 @@ from bot.storage.sqlite import SqliteStore
 from tests.storage.test_sqlite_store import raw_rows
 from tests.storage.test_store import make_result, start
 
+pytestmark = pytest.mark.sqlite_only("SqliteStore's group commit, traced through SQLite")
+
 
 class Trace:
     """The statements SQLite runs on the store's connection (called on aiosqlite's thread)."""

@@ -28,6 +28,8 @@ from bot.storage.migrate import (
 )
 from bot.storage.sqlite import SqliteStore
 
+pytestmark = pytest.mark.sqlite_only("the SQLite migration runner (PostgreSQL's: test_postgres.py)")
+
 BUNDLED = load_migrations(migrations_dir())
 VERSIONS = [m.version for m in BUNDLED]
 

@@ -25,6 +25,8 @@ from bot.storage.errors import StoreUnusable
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.sqlite_only("a damaged, read-only, full or locked SQLite file")
+
 NO_TOKENS = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
 
 

@@ -17,6 +17,8 @@ from bot.storage.migrate import load_migrations, migrations_dir
 from bot.storage.sqlite import SqliteStore
 from tests.storage.test_store import start
 
+pytestmark = pytest.mark.sqlite_only("SqliteStore's file, pragmas and own property test")
+
 VERSIONS = tuple(m.version for m in load_migrations(migrations_dir()))
 
 

@@ -1,4 +1,5 @@
-"""The real DiscordAdapter, on a real SQLite file, driven through the fake Discord.
+"""The real DiscordAdapter, on a real database (`db_url`: a SQLite file, or a PostgreSQL
+schema in the PostgreSQL pass), driven through the fake Discord.
 
 `bot` starts the adapter built from load_config(environ=...) exactly as `pathbot run`
 would, against FakeDiscord on 127.0.0.1; at the end it stops the adapter before the fake
@@ -8,7 +9,6 @@ and checks that Discord never refused a payload (the fake validates every limit)
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,13 @@ from typing import Any
 import pytest
 
 from bot.adapters.discord import DiscordAdapter
+from bot.bootstrap import open_store
 from bot.config import load_config
 from bot.core.commands import COMMANDS, Command
 from bot.core.models import Content
+from bot.core.ports import Store
 from bot.core.service import Service
-from bot.storage.sqlite import SqliteStore
+from tests.db import raw
 from tests.fakes.discord_fake import (
     EPHEMERAL,
     MANAGE_GUILD_PERMISSIONS,
@@ -37,23 +39,29 @@ JSON = dict[str, Any]
 
 
 class Harness:
-    """One adapter (or several, one after another) on one fake and one database file."""
+    """One adapter (or several, one after another) on one fake and one database."""
 
-    def __init__(self, fake: FakeDiscord, content: Content, db: Path, env: dict[str, str]) -> None:
+    def __init__(self, fake: FakeDiscord, content: Content, tmp: Path,
+                 env: dict[str, str]) -> None:
         self.fake = fake
         self.content = content
-        self.db = db
+        self.tmp = tmp
         self.env = env
         self.adapters: list[DiscordAdapter] = []
-        self.stores: list[SqliteStore] = []
+        self.stores: list[Store] = []
+
+    @property
+    def db(self) -> str:
+        """The database, as PATHBOT_DB names it."""
+        return self.env["PATHBOT_DB"]
 
     async def start(self, commands: tuple[Command, ...] = COMMANDS,
                     **options: Any) -> DiscordAdapter:
-        """A new Service (with this command table) on the database file and a new adapter;
-        returns once it is ready."""
-        store = await SqliteStore.open(self.db)
+        """A new Service (with this command table) on the database, opened as `pathbot run`
+        opens it, and a new adapter; returns once it is ready."""
+        config = load_config(environ=self.env, cwd=self.tmp)
+        store = await open_store(config)
         self.stores.append(store)
-        config = load_config(environ=self.env, cwd=self.db.parent)
         options.setdefault("guild_ready_timeout", FAST_GUILD_READY_TIMEOUT)
         options.setdefault("tally_interval", 0.2)
         service = Service(self.content, store, commands=commands)
@@ -101,7 +109,7 @@ class Harness:
         await self.reply(sent)
         message = self.fake.original_message(sent)
         assert message is not None and not message["flags"] & EPHEMERAL
-        await self.until(lambda: self.card_refs() != [""])
+        await self.until(self.card_posted)
         return str(message["id"])
 
     async def press(self, custom_id: str, message_id: str, user: int = ALICE) -> SentInteraction:
@@ -143,13 +151,15 @@ class Harness:
 
     # -- the database, read directly ---------------------------------------------------------
 
-    def count(self, table: str) -> int:
-        with sqlite3.connect(self.db) as conn:
-            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    async def count(self, table: str) -> int:
+        return int((await raw(self.db, f"SELECT count(*) FROM {table}"))[0][0])
 
-    def card_refs(self) -> list[str]:
-        with sqlite3.connect(self.db) as conn:
-            return [row[0] for row in conn.execute("SELECT message_ref FROM quiz_cards")]
+    async def card_refs(self) -> list[str]:
+        return [str(ref) for (ref,) in await raw(self.db, "SELECT message_ref FROM quiz_cards")]
+
+    async def card_posted(self) -> bool:
+        """The quiz card's message is stored (its ref is set once the message exists)."""
+        return await self.card_refs() != [""]
 
 
 def buttons(message: JSON) -> list[str]:
@@ -179,12 +189,12 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def env(fake: FakeDiscord, tmp_path: Path) -> dict[str, str]:
+def env(fake: FakeDiscord, db_url: str) -> dict[str, str]:
     return {
         "DISCORD_TOKEN": TOKEN,
         "DISCORD_API_BASE": fake.api_base,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "PATHBOT_DB": str(tmp_path / "pathbot.sqlite3"),
+        "PATHBOT_DB": db_url,
     }
 
 
@@ -195,7 +205,7 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     """Not started: tests that need options call `await harness.start(...)` themselves."""
     caplog.set_level(logging.INFO)
-    made = Harness(fake, content, tmp_path / "pathbot.sqlite3", env)
+    made = Harness(fake, content, tmp_path, env)
     try:
         yield made
     finally:

@@ -104,7 +104,7 @@ async def test_forget_confirm_deletes_and_cancel_keeps(bot: Harness, fake: FakeD
     quiz = await bot.post_quiz()
     private, _ = await bot.start_quiz(quiz)
     await bot.finish(private)
-    assert bot.count("results") == 1
+    assert await bot.count("results") == 1
 
     prompt = await fake.slash("forget")
     card = await bot.reply(prompt)
@@ -114,11 +114,11 @@ async def test_forget_confirm_deletes_and_cancel_keeps(bot: Harness, fake: FakeD
 
     kept = await bot.reply(await bot.press(cancel, message))
     assert title(kept) == "Nothing deleted" and kept["components"] == []
-    assert bot.count("results") == 1
+    assert await bot.count("results") == 1
 
     deleted = await bot.reply(await bot.press(confirm, message))
     assert title(deleted) == "Deleted"
-    assert bot.count("results") == bot.count("sessions") == bot.count("answers") == 0
+    assert [await bot.count(t) for t in ("results", "sessions", "answers")] == [0, 0, 0]
 
 
 async def test_stats_needs_manage_server(bot: Harness, fake: FakeDiscord) -> None:

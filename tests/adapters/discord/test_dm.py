@@ -43,7 +43,7 @@ async def test_closed_dms_fall_back_privately_and_are_not_retried(
     second = await bot.reply(await fake.slash("path", {"role": role.id}))
     assert "Your DMs are closed" in text_of(second)
     assert dm_attempts(fake, ALICE) == [403]  # no second attempt
-    assert bot.count("dm_status") == 1
+    assert await bot.count("dm_status") == 1
 
 
 async def test_result_button_sends_the_path_and_falls_back_privately(
@@ -77,7 +77,7 @@ async def test_a_dm_failing_for_another_reason_is_shown_privately_and_tried_agai
     second = await bot.reply(await fake.slash("path", {"role": role.id}))
     assert title(second) == "Check your DMs"
     assert dm_attempts(fake, ALICE) == [403, 200]
-    assert bot.count("dm_status") == 0
+    assert await bot.count("dm_status") == 0
 
 
 async def test_latest_result_path_by_dm(bot: Harness, fake: FakeDiscord) -> None:

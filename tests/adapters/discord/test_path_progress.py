@@ -31,7 +31,7 @@ async def test_done_in_the_dm_updates_it_in_place(bot: Harness, fake: FakeDiscor
     assert f"Stage 2 of {len(stages)} — {stages[1].title}" in text_of(shown)
     assert button(shown, "undo").startswith(f"pb:undo:{ROLE}:0:")
     assert len(fake.dms_to(ALICE)) == 1  # the same message, edited
-    assert bot.count("path_progress") == 1
+    assert await bot.count("path_progress") == 1
 
 
 async def test_someone_else_cannot_tick_my_stage(bot: Harness, fake: FakeDiscord) -> None:
@@ -39,14 +39,14 @@ async def test_someone_else_cannot_tick_my_stage(bot: Harness, fake: FakeDiscord
     text = await bot.refusal(await fake.press(button(dm, "done"), str(dm["id"]),
                                               user_id=ALICE + 1, guild=False))
     assert "belongs to someone else" in text
-    assert bot.count("path_progress") == 0
+    assert await bot.count("path_progress") == 0
 
 
 async def test_reminders_arrive_by_dm_once_across_two_bots_and_a_restart(
     harness: Harness, fake: FakeDiscord
 ) -> None:
     first = await harness.start()
-    second = await harness.start()  # another process on the same database file
+    second = await harness.start()  # another process on the same database
     first.service.nudge_every = second.service.nudge_every = 0.2
     dm = await dm_path(harness, fake)
     await harness.reply(await fake.press(button(dm, "remind"), str(dm["id"]), user_id=ALICE,
@@ -60,7 +60,7 @@ async def test_reminders_arrive_by_dm_once_across_two_bots_and_a_restart(
     assert title(reminder).startswith("Your AI Engineer path: Stage 1 of")
     assert buttons(reminder)[0].startswith(f"pb:done:{ROLE}:0:")
 
-    await first.stop()  # a restart: a new bot on the same file sends the next one, once
+    await first.stop()  # a restart: a new bot on the same database sends the next one, once
     third = await harness.start()
     third.service.nudge_every = 0.2
     await asyncio.sleep(0.3)

@@ -15,7 +15,7 @@ async def test_quiz_from_start_to_result_in_one_private_message(
     quiz = await bot.post_quiz()
     card = fake.messages[quiz]
     assert title(card) == bot.content.quiz_title and buttons(card)[0].startswith("pb:start:")
-    assert bot.card_refs() == [f"{fake.channel_id}:{quiz}"]
+    assert await bot.card_refs() == [f"{fake.channel_id}:{quiz}"]
     total = len(bot.content.questions)
 
     private, first = await bot.start_quiz(quiz)
@@ -26,13 +26,13 @@ async def test_quiz_from_start_to_result_in_one_private_message(
 
     back = await bot.reply(await bot.press(buttons(second)[-1], private))
     assert title(back).endswith(f"1/{total}")
-    assert bot.count("answers") == 0
+    assert await bot.count("answers") == 0
 
     result = await bot.finish(private)
     assert [b.split(":")[1] for b in buttons(result)] == ["share", "path", "retake"]
     assert "%" in text_of(result)
     assert fake.messages[private]["flags"] & EPHEMERAL  # everything happened in one message
-    assert bot.count("answers") == total and bot.count("results") == 1
+    assert await bot.count("answers") == total and await bot.count("results") == 1
 
 
 async def test_tally_card_is_edited_with_the_bot_token_and_coalesced(
@@ -77,7 +77,7 @@ async def test_retake_starts_over_in_the_same_message(bot: Harness, fake: FakeDi
 
     fresh = await bot.reply(await bot.press(retake, private))
     assert title(fresh).endswith(f"1/{len(bot.content.questions)}")
-    assert bot.count("sessions") == 2
+    assert await bot.count("sessions") == 2
 
 
 async def test_someone_elses_button_is_refused_and_nothing_written(
@@ -88,7 +88,7 @@ async def test_someone_elses_button_is_refused_and_nothing_written(
 
     refused = await bot.refusal(await bot.press(buttons(question)[0], private, BOB))
     assert "belongs to someone else" in refused
-    assert bot.count("answers") == 0
+    assert await bot.count("answers") == 0
     assert title(fake.messages[private]).endswith("1/" + str(len(bot.content.questions)))
 
 
@@ -98,7 +98,7 @@ async def test_tampered_ids_are_not_valid_and_write_nothing(
     quiz = await bot.post_quiz()
     private, question = await bot.start_quiz(quiz)
     session = buttons(question)[0].split(":")[2]
-    before = (bot.count("sessions"), bot.count("answers"))
+    before = (await bot.count("sessions"), await bot.count("answers"))
 
     for forged in (f"pb:ans:{session}:0:9", f"pb:ans:{session}:7:0", "pb:zzz:abc", "nope:1"):
         text = await bot.refusal(await bot.press(forged, private))
@@ -106,7 +106,7 @@ async def test_tampered_ids_are_not_valid_and_write_nothing(
     gone = await bot.refusal(await bot.press("pb:ans:XXXX:0:9", private))
     assert "no longer exists" in gone  # a well-formed id of no session: the core's words
 
-    assert (bot.count("sessions"), bot.count("answers")) == before
+    assert (await bot.count("sessions"), await bot.count("answers")) == before
 
 
 async def test_double_press_stores_one_answer(bot: Harness, fake: FakeDiscord) -> None:
@@ -117,7 +117,7 @@ async def test_double_press_stores_one_answer(bot: Harness, fake: FakeDiscord) -
     first, second = [await bot.press(choice, private) for _ in range(2)]
     callbacks = [await fake.callback_for(first), await fake.callback_for(second)]
 
-    assert bot.count("answers") == 1
+    assert await bot.count("answers") == 1
     assert sorted(c["type"] for c in callbacks) == [4, 7]  # one update, one private refusal
     refusal = next(c for c in callbacks if c["type"] == 4)["data"]
     assert refusal["flags"] & EPHEMERAL and "Already answered" in refusal["content"]
@@ -132,11 +132,11 @@ async def test_restart_mid_quiz_continues_from_the_old_message(
     await harness.answer(private, 0)
     await first.stop()
 
-    await harness.start()  # a new adapter and a new Service on the same database file
+    await harness.start()  # a new adapter and a new Service on the same database
     third = await harness.answer(private, 1)  # the old message's buttons
 
     assert title(third).endswith(f"3/{len(harness.content.questions)}")
-    assert harness.count("answers") == 2
+    assert await harness.count("answers") == 2
     result = await harness.finish(private)
     assert title(result).startswith("Your result")
     await harness.until(lambda: "1 person has finished" in text_of(fake.messages[quiz]))
@@ -195,4 +195,4 @@ async def test_forget_takes_the_person_out_of_the_tally(bot: Harness, fake: Fake
     assert title(await bot.reply(await bot.press(confirm, message))) == "Deleted"
 
     await bot.until(lambda: "0 people have finished" in text_of(fake.messages[quiz]))
-    assert bot.card_refs() == [f"{fake.channel_id}:{quiz}"]  # channel:message, as stored
+    assert await bot.card_refs() == [f"{fake.channel_id}:{quiz}"]  # channel:message, stored

@@ -50,8 +50,8 @@ async def test_expired_token_posts_the_quiz_with_the_bot_token(
         lambda r: r.method == "POST" and r.path == f"/channels/{fake.channel_id}/messages")
 
     assert posted.status == 200 and title(posted.json) == bot.content.quiz_title
-    await bot.until(lambda: bot.card_refs() != [""])
-    channel, message = bot.card_refs()[0].split(":")
+    await bot.until(bot.card_posted)
+    channel, message = (await bot.card_refs())[0].split(":")
     assert channel == fake.channel_id and message in fake.messages
 
 

@@ -28,9 +28,9 @@ async def test_kill_one_process_mid_quiz_and_restart_it(
     fake: FakeDiscord, db_url: str, tmp_path: Path
 ) -> None:
     def env(shard_ids: str) -> dict[str, str]:
-        return base_env(tmp_path, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
-                        DISCORD_GATEWAY_URL=fake.gateway_url, PATHBOT_DB=db_url,
-                        DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS=shard_ids)
+        return base_env(db_url, DISCORD_TOKEN=TOKEN, DISCORD_API_BASE=fake.api_base,
+                        DISCORD_GATEWAY_URL=fake.gateway_url, DISCORD_SHARD_COUNT="2",
+                        DISCORD_SHARD_IDS=shard_ids)
 
     migrated = await Pathbot.start(env("0"), tmp_path, ready=("discord",))  # schema first
     bots = {"0": migrated}

@@ -1,5 +1,5 @@
 """Fixtures: the fake Slack and an HTTP client (from tests/slack_fixtures.py), and pathbot's
-Slack adapter in HTTP mode."""
+Slack adapter in HTTP mode on `db_url` (SQLite, or PostgreSQL in the PostgreSQL pass)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ __all__ = ["_no_proxy", "bot", "fake", "http"]
 
 @pytest.fixture
 async def bot(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> AsyncIterator[SlackHarness]:
-    harness = await SlackHarness.start(fake, make_config(tmp_path, fake, admins="U0LISTED"),
-                                       http)
+    config = make_config(tmp_path, fake, db_url, admins="U0LISTED")
+    harness = await SlackHarness.start(fake, config, http)
     try:
         yield harness
     finally:

@@ -35,14 +35,16 @@ CHANNEL = DEFAULT_CHANNEL_ID
 TALLY_INTERVAL = 0.3
 
 
-def make_config(tmp_path: Path, fake: FakeSlack, *, socket_mode: bool = False,
+def make_config(tmp_path: Path, fake: FakeSlack, db: str = "", *, socket_mode: bool = False,
                 admins: str = "") -> Config:
+    """pathbot's configuration for the fake Slack on the database `db` (a PATHBOT_DB value:
+    the `db_url` fixture; a SQLite file in tmp_path when it opens no store)."""
     environ = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url,
         "PATHBOT_HTTP_PORT": "0",
-        "PATHBOT_DB": str(tmp_path / "pathbot.sqlite3"),
+        "PATHBOT_DB": db or str(tmp_path / "pathbot.sqlite3"),
         "PATHBOT_SLACK_ADMINS": admins,
     }
     if socket_mode:

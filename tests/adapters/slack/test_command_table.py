@@ -13,9 +13,10 @@ from tests.fixtures.throwaway_command import WITH_ECHO
 
 
 async def test_a_throwaway_command_is_registered_and_answers(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    bot = await SlackHarness.start(fake, make_config(tmp_path, fake), http, commands=WITH_ECHO)
+    config = make_config(tmp_path, fake, db_url)
+    bot = await SlackHarness.start(fake, config, http, commands=WITH_ECHO)
     try:
         answer = await bot.command("/echo", "hi")
     finally:

@@ -198,10 +198,10 @@ async def test_requests_reuse_the_start_up_auth_test(bot: SlackHarness) -> None:
 
 
 async def test_auth_test_failing_at_start_up_is_asked_again_in_the_background(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
     fake.fail_next("auth.test", "internal_error")
-    harness = await SlackHarness.start(fake, make_config(tmp_path, fake), http)
+    harness = await SlackHarness.start(fake, make_config(tmp_path, fake, db_url), http)
     try:
         post = await harness.command("/compare")
         assert post.payload["response_type"] == "in_channel"

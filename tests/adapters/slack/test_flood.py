@@ -58,9 +58,9 @@ async def flood(http: aiohttp.ClientSession, url: str,
 
 
 async def test_a_junk_flood_costs_no_log_and_no_memory(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
+    bot = await Pathbot.start(slack_env(fake, db_url), tmp_path)
     log = bot.log  # the whole stderr, read in the background as it comes
     try:
         url = f"{bot.base}/slack/events"

@@ -53,9 +53,9 @@ BODIES = st.one_of(st.binary(max_size=300), FORMS.map(lambda f: urlencode(f).enc
 
 @pytest.fixture
 async def harness(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> Any:
-    started = await SlackHarness.start(fake, make_config(tmp_path, fake), http)
+    started = await SlackHarness.start(fake, make_config(tmp_path, fake, db_url), http)
     yield started
     await started.stop()
 

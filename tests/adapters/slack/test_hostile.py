@@ -134,11 +134,12 @@ async def test_users_info_error_page_means_no_admin_not_an_apology(
 
 @pytest.mark.parametrize("content_type", ["text/plain", "text/html"])
 async def test_auth_test_error_page_at_start_up_starts_and_acks_at_once(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, content_type: str
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str,
+    content_type: str,
 ) -> None:
     fake.fail_http("auth.test", 503, "Service Unavailable", content_type=content_type,
                    times=1000)
-    harness = await SlackHarness.start(fake, make_config(tmp_path, fake), http)
+    harness = await SlackHarness.start(fake, make_config(tmp_path, fake, db_url), http)
     try:
         for _ in range(3):
             url = fake.new_response_url()
@@ -174,6 +175,7 @@ async def test_a_body_over_1_mib_gets_413_and_no_log(
     no_tracebacks(caplog)
 
 
+@pytest.mark.sqlite_only("SQLite's write lock held by another program on the file")
 async def test_a_lock_held_too_long_gives_one_busy_answer(bot: SlackHarness) -> None:
     store = bot.service.store
     assert isinstance(store, SqliteStore)
@@ -194,11 +196,11 @@ async def test_a_lock_held_too_long_gives_one_busy_answer(bot: SlackHarness) -> 
 
 
 async def test_pathbot_run_starts_when_auth_test_answers_an_error_page(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
     fake.fail_http("auth.test", 503, "upstream connect error", content_type="text/plain",
                    times=1000)
-    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
+    bot = await Pathbot.start(slack_env(fake, db_url), tmp_path)
     try:
         url = fake.new_response_url()
         body = slash_command_body("/role", "ml", response_url=url)

@@ -187,12 +187,12 @@ async def test_every_bad_state_is_a_400_and_stores_nothing(
 
 
 async def test_bolt_keeps_no_file_stores_of_its_own(
-    fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fake: FakeSlack, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture
 ) -> None:
     """Bolt reads SLACK_CLIENT_ID/SECRET from the environment and would build a file-based
     OAuth flow: pathbot's own flow and database stores are the only ones."""
-    config = oauth_config(tmp_path, fake, str(tmp_path / "p.sqlite3"))
+    config = oauth_config(tmp_path, fake, db_url)
     monkeypatch.setenv("SLACK_CLIENT_ID", config.slack_client_id)
     monkeypatch.setenv("SLACK_CLIENT_SECRET", config.slack_client_secret)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

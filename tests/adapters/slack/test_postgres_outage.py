@@ -5,7 +5,6 @@ restart, on the same store."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -40,8 +39,7 @@ async def server(sql: str) -> None:
 async def test_a_press_in_flight_gets_the_apology_then_pathbot_goes_on(
     fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, pg_dsn: str
 ) -> None:
-    config = replace(make_config(tmp_path, fake), db_dsn=pg_dsn)
-    bot = await SlackHarness.start(fake, config, http)
+    bot = await SlackHarness.start(fake, make_config(tmp_path, fake, pg_dsn), http)
     admin = await asyncpg.connect(pg_dsn)
     try:
         question = await bot.answer(await bot.start_quiz(), 0)  # on question 2 of 10

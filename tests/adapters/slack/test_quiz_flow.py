@@ -214,15 +214,15 @@ async def test_rate_limited_tally_edit_is_retried(bot: SlackHarness) -> None:
 
 
 async def test_restart_mid_quiz_the_old_buttons_keep_working(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    config = make_config(tmp_path, fake)
+    config = make_config(tmp_path, fake, db_url)
     old = await SlackHarness.start(fake, config, http)
     first = await old.start_quiz()
     second = await old.answer(first, 1)
     await old.stop()
 
-    new = await SlackHarness.start(fake, config, http)  # new adapter, new Service, same file
+    new = await SlackHarness.start(fake, config, http)  # new adapter, new Service, same database
     new.quiz_message = old.quiz_message
     try:
         third = await new.answer(second, 0)

@@ -84,7 +84,7 @@ def shown(fake: FakeSlack, ts: str) -> list[int]:
 async def test_two_replicas_on_one_postgres_share_a_quiz(
     fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, pg_dsn: str
 ) -> None:
-    env = slack_env(fake, tmp_path, PATHBOT_DB=pg_dsn)
+    env = slack_env(fake, pg_dsn)
     bots = list(await asyncio.gather(Pathbot.start(env, tmp_path), Pathbot.start(env, tmp_path)))
     try:
         replicas = Replicas(fake, http, bots)

@@ -14,9 +14,9 @@ from tests.process import Pathbot, slack_env
 
 
 async def test_pathbot_run_serves_slack_http_mode_until_sigterm(
-    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path
+    fake: FakeSlack, http: aiohttp.ClientSession, tmp_path: Path, db_url: str
 ) -> None:
-    bot = await Pathbot.start(slack_env(fake, tmp_path), tmp_path)
+    bot = await Pathbot.start(slack_env(fake, db_url), tmp_path)
     try:
         async with http.get(f"{bot.base}/healthz") as resp:
             assert (resp.status, await resp.json()) == (200, {"ok": True})

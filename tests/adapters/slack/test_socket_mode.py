@@ -17,8 +17,10 @@ from tests.fakes.slack_requests import block_actions_payload, slash_command_payl
 
 
 @pytest.fixture
-async def adapter(fake: FakeSlack, tmp_path: Path) -> AsyncIterator[SlackAdapter]:
-    config = make_config(tmp_path, fake, socket_mode=True)
+async def adapter(
+    fake: FakeSlack, tmp_path: Path, db_url: str
+) -> AsyncIterator[SlackAdapter]:
+    config = make_config(tmp_path, fake, db_url, socket_mode=True)
     service = await build_service(config)
     running = SlackAdapter(config, service, tally_interval=0.1)
     assert running.routes() == []  # nothing to serve over HTTP in Socket Mode
@@ -72,9 +74,9 @@ async def test_stop_closes_the_connection(fake: FakeSlack, adapter: SlackAdapter
 
 @pytest.mark.parametrize("method", ["auth.test", "apps.connections.open"])
 async def test_a_refused_token_stops_start_up_clearly(
-    fake: FakeSlack, tmp_path: Path, method: str
+    fake: FakeSlack, tmp_path: Path, db_url: str, method: str
 ) -> None:
-    config = make_config(tmp_path, fake, socket_mode=True)
+    config = make_config(tmp_path, fake, db_url, socket_mode=True)
     service = await build_service(config)
     try:
         fake.fail_next(method, "invalid_auth")
