@@ -7,7 +7,7 @@ no mentions ever ping (AllowedMentions.none() for every message the bot sends).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -16,15 +16,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord.buttons import PathbotButton
+from bot.adapters.discord.buttons import ForeignComponent, PathbotButton
 from bot.adapters.discord.commands import build_commands
 from bot.adapters.discord.errors import report, tell
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.identify import SPACING, IdentifyGate
 from bot.adapters.discord.slim import slim_pressed_messages, use_slim_answers
 from bot.config import Config
-from bot.core.actions import ANY_ACTION
-from bot.core.errors import InvalidAction
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -102,7 +100,7 @@ class PathbotClient(discord.AutoShardedClient):
         await self.gate.wait_turn(self, shard_id or 0)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(PathbotButton)
+        self.add_dynamic_items(PathbotButton, ForeignComponent)
         if self.shard_ids is not None and 0 not in self.shard_ids:
             log.info("not syncing commands: the process that runs shard 0 does")
         else:
@@ -120,17 +118,10 @@ class PathbotClient(discord.AutoShardedClient):
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to show)", len(synced))
 
-    async def handle_press(self, interaction: Interaction, action_id: str) -> None:
-        await self.handlers.press(interaction, action_id)
-
-    async def on_interaction(self, interaction: Interaction) -> None:
-        """A button whose id is not ours at all gets a private "not valid" (no DynamicItem
-        matches it, and discord.py would leave it unanswered)."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        data: Any = interaction.data or {}
-        if not ANY_ACTION.fullmatch(str(data.get("custom_id", ""))):
-            await report(interaction, InvalidAction())
+    def handle_press(self, interaction: Interaction, action_id: str) -> Awaitable[None]:
+        """PathbotButton's callback awaits this: the handler's own coroutine, no extra frame
+        for every await on a press's path."""
+        return self.handlers.press(interaction, action_id)
 
 
 def guard_gateway_parsers(client: discord.Client) -> None:
