@@ -17,6 +17,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import Context, copy_context
 from enum import Enum
 from functools import partial
 from typing import Any, TypeVar
@@ -136,6 +137,8 @@ class Deadlines:
     One timer for all of them, set for the oldest: a press adds and removes a dict entry
     instead of creating, scheduling and cancelling a timer of its own (this is on every
     press's path). The budget is the same for all, so the oldest is always due first.
+    `on_due` runs in the context of the task that added the interaction, as a timer of its
+    own would: its log lines carry that interaction's context (bot/observe.py).
     """
 
     def __init__(
@@ -143,14 +146,14 @@ class Deadlines:
     ) -> None:
         self.budget = budget
         self.on_due = on_due
-        self.pending: dict[Interaction, tuple[float, Mode]] = {}  # in the order added
+        self.pending: dict[Interaction, tuple[float, Mode, Context]] = {}  # in the order added
         self.started: dict[Interaction, asyncio.Task[None]] = {}  # due, deferral running
         self.timer: asyncio.TimerHandle | None = None
 
     def add(self, interaction: Interaction, mode: Mode) -> None:
         loop = asyncio.get_running_loop()
         due = loop.time() + self.budget
-        self.pending[interaction] = (due, mode)
+        self.pending[interaction] = (due, mode, copy_context())
         if self.timer is None:
             self.timer = loop.call_at(due, self._check)
 
@@ -165,12 +168,12 @@ class Deadlines:
         loop = asyncio.get_running_loop()
         now = loop.time()
         while self.pending:
-            interaction, (due, mode) = next(iter(self.pending.items()))
+            interaction, (due, mode, context) = next(iter(self.pending.items()))
             if due > now:
                 self.timer = loop.call_at(due, self._check)
                 return
             del self.pending[interaction]
-            self.started[interaction] = self.on_due(interaction, mode)
+            self.started[interaction] = context.run(self.on_due, interaction, mode)
 
 
 class Direct:

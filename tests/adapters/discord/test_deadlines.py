@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from typing import Any
 
 from bot.adapters.discord.delivery import Deadlines, Mode
@@ -69,3 +70,29 @@ async def test_a_zero_budget_is_due_at_the_next_turn_of_the_loop() -> None:
     deferral = waiting.done(work)
     assert deferral is not None
     await deferral
+
+
+WHO: ContextVar[str] = ContextVar("who", default="nobody")
+
+
+async def test_what_is_due_runs_in_the_context_it_was_added_in() -> None:
+    """As a timer of its own would: a deferral's log lines name its own interaction."""
+    seen: list[str] = []
+
+    def on_due(interaction: Any, mode: Mode) -> asyncio.Task[None]:
+        seen.append(WHO.get())
+        return asyncio.ensure_future(asyncio.sleep(0))
+
+    waiting = Deadlines(0.01, on_due)
+
+    async def handler(name: str) -> None:
+        WHO.set(name)
+        work = Work()
+        waiting.add(work, Mode.UPDATE)
+        await asyncio.sleep(0.05)
+        deferral = waiting.done(work)
+        assert deferral is not None
+        await deferral
+
+    await asyncio.gather(handler("alice"), handler("bob"))
+    assert seen == ["alice", "bob"]
