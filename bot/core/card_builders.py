@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core import actions
@@ -11,6 +12,7 @@ from bot.core.quiz import Outcome, percentages
 from bot.core.records import QuizResult, QuizSession, RoleScore
 
 BAR_WIDTH = 10
+BACK = "◀ Back"
 
 
 def bullets(items: tuple[str, ...] | list[str]) -> str:
@@ -73,17 +75,47 @@ def _count_fields(content: Content, counts: dict[str, int]) -> tuple[Field, ...]
 
 def question(content: Content, session: QuizSession) -> Card:
     q = session.position
-    item = content.questions[q]
-    options = tuple(
-        Button(opt.label, actions.build("ans", session.id, q, i))
-        for i, opt in enumerate(item.options)
-    )
-    rows: tuple[tuple[Button, ...], ...] = (options,)
+    text = _question_texts(content)[q]
+    ids = actions.answer_ids(session.id, q, len(text.labels))
+    rows: tuple[tuple[Button, ...], ...] = (
+        tuple(Button(label, action_id) for label, action_id in zip(text.labels, ids, strict=True)),)
     if q > 0:
-        rows += ((Button("◀ Back", actions.build("back", session.id, q)),),)
+        rows += ((Button(BACK, actions.build("back", session.id, q)),),)
+    return Card(text.title, text.sections, (), rows, footer=text.footer)
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    """What a question card shows that is the same for everyone at that question."""
+
+    title: str
+    sections: tuple[Section, ...]
+    footer: str
+    labels: tuple[str, ...]
+
+
+def _question_texts(content: Content) -> tuple[QuestionText, ...]:
+    """Built once per content: every press shows the next question, and the same objects
+    every time also make the renderers' caches (embeds per card text) cheap to look up."""
+    found = _TEXTS.get(id(content))
+    if found is not None and found[0] is content:
+        return found[1]
     total = len(content.questions)
-    return Card(f"{content.quiz_title} · {q + 1}/{total}", (Section(item.text),), (), rows,
-                footer=f"Question {q + 1} of {total} · only you can see this")
+    texts = tuple(
+        QuestionText(f"{content.quiz_title} · {q + 1}/{total}", (Section(item.text),),
+                     f"Question {q + 1} of {total} · only you can see this",
+                     tuple(opt.label for opt in item.options))
+        for q, item in enumerate(content.questions))
+    if len(_TEXTS) >= TEXTS_KEPT:  # contents come and go in tests only
+        _TEXTS.clear()
+    _TEXTS[id(content)] = (content, texts)
+    return texts
+
+
+# id(content) -> (content, its question texts). Content is not cheap to hash (every text),
+# so it is found by identity; holding it keeps its id from being reused while cached.
+_TEXTS: dict[int, tuple[Content, tuple[QuestionText, ...]]] = {}
+TEXTS_KEPT = 8
 
 
 def result(content: Content, session_id: str, out: Outcome) -> Card:

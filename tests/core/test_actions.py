@@ -16,6 +16,13 @@ def test_round_trip() -> None:
     assert actions.parse(actions.build("start", sid)).verb == "start"
 
 
+@given(st.integers(0, 999), st.integers(0, 25))
+def test_answer_ids_are_the_ids_build_makes(question: int, options: int) -> None:
+    sid = actions.new_id()
+    assert actions.answer_ids(sid, question, options) == tuple(
+        actions.build("ans", sid, question, i) for i in range(options))
+
+
 REFS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
                min_size=1, max_size=32)
 BUILT = st.one_of(

@@ -1,4 +1,5 @@
-"""One DynamicItem for every pathbot button: the custom_id is the core's action id.
+"""One DynamicItem for every pathbot button: the custom_id is the core's action id; and one
+for any other component, which gets a private "not valid".
 
 discord.py matches a pressed custom_id against ANY_ACTION and builds a PathbotButton from
 it, whatever message it is on and whether or not this process sent that message, so the
@@ -15,9 +16,14 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.errors import report
 from bot.core.actions import ANY_ACTION
+from bot.core.errors import InvalidAction
 
 Interaction = discord.Interaction[Any]
+# Every custom_id that ANY_ACTION does not match: the two templates never match the same id,
+# so a press is dispatched to exactly one of the two items.
+NOT_OURS = re.compile(rf"(?!(?:{ANY_ACTION.pattern})\Z).*", re.DOTALL)
 
 
 class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY_ACTION):
@@ -50,3 +56,18 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
         handle = getattr(interaction.client, "handle_press", None)
         if handle is not None:
             await handle(interaction, self.action_id)
+
+
+class ForeignComponent(discord.ui.DynamicItem[discord.ui.Item[Any]], template=NOT_OURS):
+    """A component whose id is not a pathbot action (an old or foreign button): discord.py
+    would leave it unanswered, so the person gets a private "not valid". A DynamicItem rather
+    than `on_interaction`, which would start a task for every interaction, ours included."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ForeignComponent:
+        return cls(item)
+
+    async def callback(self, interaction: Interaction) -> None:
+        await report(interaction, InvalidAction())

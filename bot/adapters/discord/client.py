@@ -7,7 +7,7 @@ no mentions ever ping (AllowedMentions.none() for every message the bot sends).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -16,14 +16,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.discord.buttons import PathbotButton
+from bot.adapters.discord.buttons import ForeignComponent, PathbotButton
 from bot.adapters.discord.commands import build_commands
 from bot.adapters.discord.errors import report, tell
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.identify import SPACING, IdentifyGate
+from bot.adapters.discord.slim import slim_pressed_messages, use_slim_answers
 from bot.config import Config
-from bot.core.actions import ANY_ACTION
-from bot.core.errors import InvalidAction
 from bot.core.service import Service
 
 log = logging.getLogger(__name__)
@@ -35,8 +34,6 @@ SCOPES = ("bot", "applications.commands")
 # after the interaction (it needs View Channel), and the bot token posts a public card when
 # an interaction token expired (Send Messages, Embed Links).
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
-COMPONENT = 3  # interaction type of a button press
-COMPONENTS_V2 = 1 << 15  # message flag: a layout discord.py parses differently; left alone
 
 
 def set_endpoints(config: Config) -> None:
@@ -95,11 +92,15 @@ class PathbotClient(discord.AutoShardedClient):
         slim_pressed_messages(self)
         guard_gateway_parsers(self)
 
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        use_slim_answers()  # for every task discord.py starts from this one (slim.py)
+        await super().start(token, reconnect=reconnect)
+
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         await self.gate.wait_turn(self, shard_id or 0)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(PathbotButton)
+        self.add_dynamic_items(PathbotButton, ForeignComponent)
         if self.shard_ids is not None and 0 not in self.shard_ids:
             log.info("not syncing commands: the process that runs shard 0 does")
         else:
@@ -117,62 +118,10 @@ class PathbotClient(discord.AutoShardedClient):
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to show)", len(synced))
 
-    async def handle_press(self, interaction: Interaction, action_id: str) -> None:
-        await self.handlers.press(interaction, action_id)
-
-    async def on_interaction(self, interaction: Interaction) -> None:
-        """A button whose id is not ours at all gets a private "not valid" (no DynamicItem
-        matches it, and discord.py would leave it unanswered)."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        data: Any = interaction.data or {}
-        if not ANY_ACTION.fullmatch(str(data.get("custom_id", ""))):
-            await report(interaction, InvalidAction())
-
-
-def slim_pressed_messages(client: discord.Client) -> None:
-    """Before discord.py parses a press of one of our buttons, keep only what is read of the
-    pressed message: its id and flags and the pressed button (docs/discord.md, "Speed").
-
-    discord.py turns the whole message echoed in every press into a Message (embeds,
-    every button) and then into a View, only to find the pressed button and hand it to
-    PathbotButton; pathbot never reads the rest. Same private hook as the guard below.
-    """
-    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers
-    parse = parsers["INTERACTION_CREATE"]
-
-    def parse_slim(data: Any) -> None:
-        slim_press(data)
-        parse(data)
-
-    parsers["INTERACTION_CREATE"] = parse_slim
-
-
-def slim_press(data: Any) -> None:
-    """In place: a press of a pathbot button gets its message without embeds and with only
-    the pressed button; anything else (not ours, odd shapes) is left as it came."""
-    if not isinstance(data, dict) or data.get("type") != COMPONENT:
-        return
-    message, inner = data.get("message"), data.get("data")
-    if not isinstance(message, dict) or not isinstance(inner, dict):
-        return
-    custom_id = inner.get("custom_id")
-    if not isinstance(custom_id, str) or not ANY_ACTION.fullmatch(custom_id):
-        return
-    if int(message.get("flags") or 0) & COMPONENTS_V2:
-        return
-    pressed = _button(message.get("components"), custom_id)
-    if pressed is not None:
-        data["message"] = {**message, "embeds": [],
-                           "components": [{"type": 1, "components": [pressed]}]}
-
-
-def _button(rows: Any, custom_id: str) -> dict[str, Any] | None:
-    for row in rows if isinstance(rows, list) else ():
-        for item in row.get("components", ()) if isinstance(row, dict) else ():
-            if isinstance(item, dict) and item.get("custom_id") == custom_id:
-                return item
-    return None
+    def handle_press(self, interaction: Interaction, action_id: str) -> Awaitable[None]:
+        """PathbotButton's callback awaits this: the handler's own coroutine, no extra frame
+        for every await on a press's path."""
+        return self.handlers.press(interaction, action_id)
 
 
 def guard_gateway_parsers(client: discord.Client) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextvars import Context, copy_context
 from enum import Enum
 from functools import partial
 from typing import Any, TypeVar
@@ -56,22 +57,21 @@ def token_gone(exc: discord.HTTPException) -> bool:
 class Responder:
     def __init__(self, ack_budget: float = 1.0) -> None:
         self.ack_budget = ack_budget
+        self.waiting = Deadlines(ack_budget, self._defer_late)
 
     async def within_budget(self, interaction: Interaction, work: Awaitable[T], mode: Mode) -> T:
         """The work's result; if it runs past the budget, the interaction is deferred meanwhile
-        (a timer, not a task per interaction: this is on every press's path)."""
-        deferring: list[asyncio.Task[None]] = []
-
-        def defer() -> None:
-            deferring.append(asyncio.ensure_future(self.defer(interaction, mode)))
-
-        timer = asyncio.get_running_loop().call_later(self.ack_budget, defer)
+        (by `waiting`: one timer for every interaction in flight, not one per press)."""
+        self.waiting.add(interaction, mode)
         try:
             return await work
         finally:
-            timer.cancel()
-            if deferring:  # let the deferral finish first: then is_done() is true
-                await deferring[0]
+            deferring = self.waiting.done(interaction)
+            if deferring is not None:  # let the deferral finish first: then is_done() is true
+                await deferring
+
+    def _defer_late(self, interaction: Interaction, mode: Mode) -> asyncio.Task[None]:
+        return asyncio.ensure_future(self.defer(interaction, mode))
 
     async def defer(self, interaction: Interaction, mode: Mode) -> None:
         response = interaction.response
@@ -128,6 +128,52 @@ class Responder:
         channel = interaction.client.get_partial_messageable(channel_id)
         message: discord.Message = await channel.send(**kwargs)
         return message.id
+
+
+class Deadlines:
+    """The interactions whose work is running, oldest first, each due `budget` seconds after
+    it was added; `on_due` starts what to do with one that is due (its deferral).
+
+    One timer for all of them, set for the oldest: a press adds and removes a dict entry
+    instead of creating, scheduling and cancelling a timer of its own (this is on every
+    press's path). The budget is the same for all, so the oldest is always due first.
+    `on_due` runs in the context of the task that added the interaction, as a timer of its
+    own would: its log lines carry that interaction's context (bot/observe.py).
+    """
+
+    def __init__(
+        self, budget: float, on_due: Callable[[Interaction, Mode], asyncio.Task[None]]
+    ) -> None:
+        self.budget = budget
+        self.on_due = on_due
+        self.pending: dict[Interaction, tuple[float, Mode, Context]] = {}  # in the order added
+        self.started: dict[Interaction, asyncio.Task[None]] = {}  # due, deferral running
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, interaction: Interaction, mode: Mode) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self.budget
+        self.pending[interaction] = (due, mode, copy_context())
+        if self.timer is None:
+            self.timer = loop.call_at(due, self._check)
+
+    def done(self, interaction: Interaction) -> asyncio.Task[None] | None:
+        """The work is over: the deferral started for it, if it was due."""
+        self.pending.pop(interaction, None)
+        return self.started.pop(interaction, None)
+
+    def _check(self) -> None:
+        """Start what is due; set the timer for the oldest that is not (if any)."""
+        self.timer = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self.pending:
+            interaction, (due, mode, context) = next(iter(self.pending.items()))
+            if due > now:
+                self.timer = loop.call_at(due, self._check)
+                return
+            del self.pending[interaction]
+            self.started[interaction] = context.run(self.on_due, interaction, mode)
 
 
 class Direct:

@@ -38,7 +38,7 @@ def describe(interaction: Interaction) -> str:
 
 def observed(interaction: Interaction) -> observe.Interaction:
     """The interaction's metrics, log context and in-flight count (bot/observe.py)."""
-    data: dict[str, Any] = dict(interaction.data or {})
+    data: Any = interaction.data or {}  # read only: no copy (this is on every press's path)
     count = interaction.client.shard_count or 1
     # Discord's routing: a guild's events come on shard (guild_id >> 22) % count, DMs on 0.
     shard = (interaction.guild_id >> 22) % count if interaction.guild_id else 0

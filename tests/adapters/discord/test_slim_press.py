@@ -1,12 +1,12 @@
-"""slim_press: what discord.py gets to parse of the message a pathbot button was pressed on."""
+"""slim.py: what discord.py gets to parse of a pressed message and of the answers to it."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from bot.adapters.discord.client import COMPONENTS_V2, slim_press
 from bot.adapters.discord.render import render
+from bot.adapters.discord.slim import COMPONENTS_V2, slim_press, without_content, without_echo
 from bot.core import actions
 from bot.core.cards import Button, Card, Section
 
@@ -49,3 +49,24 @@ def test_anything_else_is_left_as_it_came() -> None:
         before = copy.deepcopy(odd)
         slim_press(odd)
         assert odd == before
+
+
+def test_an_answer_loses_the_echoed_message_but_keeps_its_id() -> None:
+    message = {"id": "9", "type": 0, "content": "", "embeds": [{"title": "Quiz"}],
+               "components": [{"type": 1, "components": []}]}
+    interaction = {"id": "1", "type": 3, "response_message_id": "9"}
+    answer = without_echo({"interaction": interaction, "resource": {"type": 4, "message": message}})
+    assert answer == {"interaction": interaction, "resource": {"type": 4}}
+
+    edited = without_content(message)
+    assert edited == {"id": "9", "type": 0, "content": "", "embeds": [], "components": []}
+    assert message["embeds"] == [{"title": "Quiz"}]  # a copy: the original is left alone
+
+
+def test_odd_answers_are_left_as_they_came() -> None:
+    for odd in (None, "text", {}, {"interaction": {"id": "1"}},
+                {"interaction": {"id": "1"}, "resource": {"type": 5}},
+                {"resource": {"type": 4, "message": "x"}}, {"no": "id"}):
+        before = copy.deepcopy(odd)
+        assert without_echo(odd) == before
+        assert without_content(odd) == before

@@ -1,0 +1,112 @@
+"""What discord.py would parse on every press that pathbot never reads (docs/discord.md, "Speed").
+
+Two places, both cut down before discord.py builds objects from them, both leaving anything
+that is not the shape we expect exactly as it came:
+
+- the pressed message in INTERACTION_CREATE (`slim_pressed_messages`): discord.py turns the
+  whole message (embeds, every button) into a Message and then a View, only to find the
+  pressed button for the PathbotButton DynamicItem; pathbot reads its id and that button;
+- the message Discord echoes back in the answer to an interaction (`SlimAnswers`):
+  discord.py asks every callback `with_response=1` and parses the echo (embeds, buttons,
+  author, mentions) into an InteractionMessage; pathbot only reads the message's id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+
+from bot.core.actions import ANY_ACTION
+
+COMPONENT = 3  # interaction type of a button press
+COMPONENTS_V2 = 1 << 15  # message flag: a layout discord.py parses differently; left alone
+
+
+def slim_pressed_messages(client: discord.Client) -> None:
+    """Before discord.py parses a press of one of our buttons, keep only what is read of the
+    pressed message: its id and flags and the pressed button.
+
+    `_connection.parsers` is private API (pinned by discord.py<2.8), the same hook as the
+    client's parser guard. PathbotButton is still the DynamicItem that gets the press.
+    """
+    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers
+    parse = parsers["INTERACTION_CREATE"]
+
+    def parse_slim(data: Any) -> None:
+        slim_press(data)
+        parse(data)
+
+    parsers["INTERACTION_CREATE"] = parse_slim
+
+
+def slim_press(data: Any) -> None:
+    """In place: a press of a pathbot button gets its message without embeds and with only
+    the pressed button; anything else (not ours, odd shapes) is left as it came."""
+    if not isinstance(data, dict) or data.get("type") != COMPONENT:
+        return
+    message, inner = data.get("message"), data.get("data")
+    if not isinstance(message, dict) or not isinstance(inner, dict):
+        return
+    custom_id = inner.get("custom_id")
+    if not isinstance(custom_id, str) or not ANY_ACTION.fullmatch(custom_id):
+        return
+    if int(message.get("flags") or 0) & COMPONENTS_V2:
+        return
+    pressed = _button(message.get("components"), custom_id)
+    if pressed is not None:
+        data["message"] = {**message, "embeds": [],
+                           "components": [{"type": 1, "components": [pressed]}]}
+
+
+def _button(rows: Any, custom_id: str) -> dict[str, Any] | None:
+    for row in rows if isinstance(rows, list) else ():
+        for item in row.get("components", ()) if isinstance(row, dict) else ():
+            if isinstance(item, dict) and item.get("custom_id") == custom_id:
+                return item
+    return None
+
+
+class SlimAnswers(AsyncWebhookAdapter):
+    """discord.py's webhook adapter, minus the parsing of echoed messages pathbot never reads.
+
+    Every answer to an interaction (send_message, edit_message, defer) comes back with the
+    whole message when discord.py asks `with_response=1` (it always does, 2.7), and it
+    parses it into an InteractionMessage (an Embed per embed, a component per button, the
+    author, mentions): for pathbot's cards about as much work as parsing the press itself.
+    pathbot reads only `message_id` of the answer, which is in the callback's `interaction`
+    part, so the echoed message is dropped before discord.py sees it; `resource.message`
+    becomes None. The edit of a deferred answer keeps its message but without embeds and
+    buttons (pathbot reads its id). Installed per task through discord.py's own ContextVar
+    (`async_context`), so only what the client's task starts uses it: `use_slim_answers`.
+    """
+
+    async def create_interaction_response(self, *args: Any, **kwargs: Any) -> Any:
+        return without_echo(await super().create_interaction_response(*args, **kwargs))
+
+    async def edit_original_interaction_response(self, *args: Any, **kwargs: Any) -> Any:
+        return without_content(
+            await super().edit_original_interaction_response(*args, **kwargs))
+
+
+def use_slim_answers() -> None:
+    """Answer interactions through SlimAnswers in this task and every task it starts (a
+    ContextVar: tasks copy the context they are created in)."""
+    async_context.set(SlimAnswers())  # type: ignore[no-untyped-call]  # discord.py's __init__
+
+
+def without_echo(data: Any) -> Any:
+    """The callback's answer without `resource.message`; anything else as it came."""
+    resource = data.get("resource") if isinstance(data, dict) else None
+    if isinstance(resource, dict) and isinstance(resource.get("message"), dict):
+        data["resource"] = {k: v for k, v in resource.items() if k != "message"}
+    return data
+
+
+def without_content(data: Any) -> Any:
+    """A message without its embeds and buttons (the rest, its id first, as it came)."""
+    if isinstance(data, dict) and "id" in data:
+        return {**data, "embeds": [], "components": []}
+    return data
