@@ -73,8 +73,7 @@ class SqliteConnection:
         try:
             conn.row_factory = sqlite3.Row
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            modes = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
-            mode = next(iter(modes))[0]
+            mode = await _journal_mode_wal(conn)
             if mode != "wal":
                 log.warning("%s: journal_mode is %s, not wal", path, mode)
             await conn.execute(f"PRAGMA synchronous = {level}")
@@ -134,3 +133,24 @@ class SqliteConnection:
                 await rollback(conn)
                 raise
             self.commits += 1
+
+
+async def _journal_mode_wal(conn: aiosqlite.Connection, tries: int = 100) -> str:
+    """Switch a file to WAL. When processes open the same new file at once, the switch
+    needs an exclusive lock that another one holds for a moment, and SQLite answers
+    "database is locked" at once instead of calling the busy handler (it would deadlock
+    two readers upgrading at once): try again, for up to about five seconds."""
+    for _ in range(tries - 1):
+        try:
+            return await _set_wal(conn)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+        await asyncio.sleep(0.05)
+    return await _set_wal(conn)
+
+
+async def _set_wal(conn: aiosqlite.Connection) -> str:
+    modes = await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+    return str(next(iter(modes))[0])
+

@@ -108,3 +108,18 @@ async def _replay(ops: list[tuple[str, int, int]]) -> None:
             await store.close()
         stored = raw_rows(path, "SELECT question FROM answers ORDER BY question")
         assert [q for (q,) in stored] == list(range(len(model)))
+
+
+async def test_stores_opening_one_new_file_at_once_all_open(tmp_path: Path) -> None:
+    """Two replicas (or shard processes) starting together on a file that does not exist
+    yet: switching it to WAL can meet another connection's lock, which SQLite reports at
+    once ("database is locked") without waiting; every opener still gets its store."""
+    for round_ in range(25):
+        path = tmp_path / f"new{round_}" / "pathbot.sqlite3"
+        opened = await asyncio.gather(*[SqliteStore.open(path) for _ in range(5)],
+                                      return_exceptions=True)
+        failed = [repr(store) for store in opened if isinstance(store, BaseException)]
+        for store in opened:
+            if isinstance(store, SqliteStore):
+                await store.close()
+        assert failed == []
