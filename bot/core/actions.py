@@ -120,14 +120,8 @@ def build(verb: Verb, ref: str, question: int = -1, option: int = -1, *,
 
 
 def answer_ids(session_id: str, question: int, options: int) -> tuple[str, ...]:
-    """The ids of a question's option buttons, 0 to options-1: the first and the last built
-    and checked by `build`, those between differ from them only in the option's digits."""
-    if options <= 2:
-        return tuple(build("ans", session_id, question, i) for i in range(options))
-    first, last = build("ans", session_id, question, 0), build("ans", session_id, question,
-                                                                options - 1)
-    head = first[:-1]
-    return (first, *(f"{head}{i}" for i in range(1, options - 1)), last)
+    """The ids of a question's option buttons, 0 to options-1."""
+    return tuple(build("ans", session_id, question, i) for i in range(options))
 
 
 def parse(action_id: str) -> Action:
