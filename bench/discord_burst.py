@@ -1,7 +1,7 @@
 """A burst of Discord button presses: pathbot against a minimal discord.py bot.
 
     .venv/bin/python bench/discord_burst.py [--n 1000] [--answers 10] [--rate 200]
-                                            [--metrics-cost] [--pairs K]
+                                            [--metrics-cost | --gc-cost] [--pairs K]
 
 N distinct users press Start on one quiz card, then answer question after question, each
 round a burst: all N presses are dispatched by the fake gateway (tests/fakes) at once,
@@ -19,7 +19,10 @@ one answer) shows latency without queueing (this process does not collect garbag
 meanwhile: see run_bot). --slowest K also prints the K slowest paced presses and when they
 were dispatched (seconds into the paced run): a cluster is a stall, not a steady cost.
 --metrics-cost compares pathbot with pathbot without metrics (PATHBOT_METRICS=0: no store
-timing, no counters) instead of the minimal bot: what the Prometheus metrics cost.
+timing, no counters) instead of the minimal bot: what the Prometheus metrics cost;
+--gc-cost compares it with pathbot under CPython's default collector thresholds (the
+policy of bot/heap.py off). Each bot's collections (count, total and longest pause per
+generation, by gc.callbacks) are printed too.
 """
 
 from __future__ import annotations
@@ -46,13 +49,15 @@ from bot.adapters.discord.client import set_endpoints  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.content import load_content  # noqa: E402
 from bot.core.service import Service  # noqa: E402
+from bot.heap import collect_when_idle, settle_heap  # noqa: E402
 from bot.metered import metered  # noqa: E402
-from bot.runner import settle_heap  # noqa: E402
+from bot.observe import INFLIGHT  # noqa: E402
 from bot.storage.sqlite import SqliteStore  # noqa: E402
 from tests.fakes.discord_fake import FakeDiscord, SentInteraction, custom_ids  # noqa: E402
 from tests.fakes.minimal_discord_bot import FAST_GUILD_READY_TIMEOUT, MinimalBot  # noqa: E402
 
 TOKEN = "bench-token-0123456789"
+DEFAULT_GC = gc.get_threshold()  # CPython's, before bot/heap.py changes them
 FIRST_USER = 2_000_000_000_000_000_000
 Press = tuple[str, str, int]  # custom_id, message id, user id
 
@@ -193,9 +198,34 @@ def pct(values: list[float], p: int) -> float:
 # -- the bot process --------------------------------------------------------------------
 
 
-def usage() -> dict[str, float]:
+class GcWatch:
+    """The collector's pauses in this process, by generation (through `gc.callbacks`)."""
+
+    def __init__(self) -> None:
+        self.began = 0.0
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self.longest = [0.0, 0.0, 0.0]
+        gc.callbacks.append(self.observe)
+
+    def observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.began = time.perf_counter()
+            return
+        took, gen = time.perf_counter() - self.began, info["generation"]
+        self.seconds[gen] += took
+        self.count[gen] += 1
+        self.longest[gen] = max(self.longest[gen], took)
+
+    def figures(self) -> dict[str, list[float]]:
+        return {"gc_s": list(self.seconds), "gc_n": list(self.count),
+                "gc_max_ms": [t * 1000 for t in self.longest]}
+
+
+def usage(gc_watch: GcWatch | None = None) -> dict[str, Any]:
     own = resource.getrusage(resource.RUSAGE_SELF)
-    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_mb": own.ru_maxrss / 1024}
+    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_mb": own.ru_maxrss / 1024,
+            **(gc_watch.figures() if gc_watch else {})}
 
 
 async def serve(kind: str, api_base: str, gateway_url: str) -> None:
@@ -204,13 +234,17 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
            "DISCORD_GATEWAY_URL": gateway_url}
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(environ=env, cwd=Path(tmp))
-        if kind != "minimal":  # pathbot; no-metrics: pathbot with PATHBOT_METRICS=0
-            metrics.set_enabled(kind == "pathbot")
+        if kind != "minimal":  # pathbot; no-metrics: without metrics; default-gc: see --gc-cost
+            metrics.set_enabled(kind != "no-metrics")
             store = await SqliteStore.open(Path(tmp) / "bench.sqlite3")
-            served = metered(store) if kind == "pathbot" else store  # as `pathbot run` does
+            served = store if kind == "no-metrics" else metered(store)  # as `pathbot run` does
             adapter = DiscordAdapter(config, Service(load_content(config.content_dir), served),
                                      guild_ready_timeout=FAST_GUILD_READY_TIMEOUT)
             settle_heap()  # as `pathbot run` does before connecting
+            if kind == "default-gc":
+                gc.set_threshold(*DEFAULT_GC)
+            else:
+                collecting = asyncio.create_task(collect_when_idle(INFLIGHT))
             await adapter.start()
         else:
             set_endpoints(config)
@@ -218,10 +252,13 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
             task = asyncio.create_task(bot.start(TOKEN))
             while not bot.is_ready():  # wait_until_ready() needs a logged-in client
                 await asyncio.sleep(0.01)
+        gc_watch = GcWatch()
         print(json.dumps({"ready": usage()}), flush=True)
         await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
-        done = usage()
+        done = usage(gc_watch)
         if kind != "minimal":
+            if kind != "default-gc":
+                collecting.cancel()
             await adapter.stop()
             await store.close()
         else:
@@ -264,6 +301,7 @@ async def run_bot(
         handled = out["burst"]["answered"] + out["paced"]["answered"]
         out["cpu_us"] = (done["cpu_s"] - ready["cpu_s"]) * 1e6 / handled
         out["peak_rss_mb"] = done["peak_rss_mb"]
+        out["gc"] = {k: done[k] for k in ("gc_s", "gc_n", "gc_max_ms")}
         return out
 
 
@@ -282,6 +320,10 @@ def report(results: list[dict[str, Any]], answers: int, rate: float) -> None:
         f = by[kind]
         print(f"{kind:10} bot process: {f['cpu_us']:.0f} µs CPU per interaction, "
               f"peak RSS {f['peak_rss_mb']:.1f} MB")
+        g = f["gc"]
+        print(f"{'':10} collector (generations 0/1/2): "
+              + ", ".join(f"{n} in {s:.2f} s, longest {ms:.1f} ms"
+                          for n, s, ms in zip(g["gc_n"], g["gc_s"], g["gc_max_ms"], strict=True)))
     p, m = by["pathbot"], by[base]
     for label in ("burst", "paced"):
         pl, ml = p[label], m[label]
@@ -309,6 +351,9 @@ def main() -> None:
                         help="run the two bots this many times each, in ABBA order")
     parser.add_argument("--metrics-cost", action="store_true",
                         help="compare with pathbot without metrics, not the minimal bot")
+    parser.add_argument("--gc-cost", action="store_true",
+                        help="compare with pathbot under CPython's default collector "
+                             "thresholds (bot/heap.py's policy off), not the minimal bot")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "API", "GATEWAY"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,7 +362,7 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(*args.serve))
         return
-    base = "no-metrics" if args.metrics_cost else "minimal"
+    base = "no-metrics" if args.metrics_cost else "default-gc" if args.gc_cost else "minimal"
     ratios = []
     for pair in range(args.pairs):  # ABBA: a load that drifts hits both kinds alike
         kinds = ("pathbot", base) if pair % 2 == 0 else (base, "pathbot")

@@ -44,8 +44,9 @@ from bot import metrics  # noqa: E402
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter  # noqa: E402
 from bot.bootstrap import build_service  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.heap import collect_when_idle, settle_heap  # noqa: E402
 from bot.metered import metered  # noqa: E402
-from bot.runner import settle_heap  # noqa: E402
+from bot.observe import INFLIGHT  # noqa: E402
 from bot.web import build_web_app, start_web  # noqa: E402
 from tests.fakes.minimal_slack_app import (  # noqa: E402
     BOT_TOKEN,
@@ -173,10 +174,12 @@ async def serving(kind: str, api_url: str, db: str) -> AsyncIterator[str]:
     adapter = SlackAdapter(config, service)
     runner, port = await start_web(build_web_app(adapter.routes()), "127.0.0.1", 0)
     settle_heap()  # as `pathbot run` does before connecting
+    collecting = asyncio.create_task(collect_when_idle(INFLIGHT))
     await adapter.start()
     try:
         yield f"http://127.0.0.1:{port}{EVENTS_PATH}"
     finally:
+        collecting.cancel()
         await adapter.stop()
         await runner.cleanup()
         await service.store.close()

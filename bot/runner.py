@@ -2,14 +2,14 @@
 
 The HTTP listener (`/healthz`, `/readyz`, `/metrics`, plus Slack's `/slack/events` in HTTP
 mode) always runs, so a container health check works whichever platforms are on. SIGTERM
-or SIGINT drains (see `drain`); an hourly task prunes abandoned sessions (bot/upkeep.py).
+or SIGINT drains (see `drain`); an hourly task prunes abandoned sessions (bot/upkeep.py),
+and full garbage collections run when nothing is in flight (bot/heap.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import sys
@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.core.ports import Store
 from bot.core.reminders import Reminders
 from bot.core.service import Service
+from bot.heap import collect_when_idle, restore_heap, settle_heap
 from bot.metered import metered
 from bot.metrics import Link
 from bot.observe import INFLIGHT
@@ -86,6 +87,7 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
     unwatch = metrics.watch_links(partial(_links, adapters))
     settle_heap()  # before connecting: connection state must stay collectable
     upkeep: asyncio.Task[None] | None = None
+    collecting: asyncio.Task[None] | None = None
     reminding: asyncio.Task[None] | None = None
     no_more_reminders = asyncio.Event()
     code = 1
@@ -94,20 +96,22 @@ async def run(config: Config, stop: asyncio.Event | None = None) -> int:
             await adapter.start()
             log.info("%s adapter started", adapter.name)
         upkeep = asyncio.create_task(prune_periodically(service.store, config.session_ttl_days))
+        collecting = asyncio.create_task(collect_when_idle(INFLIGHT))
         reminding = asyncio.create_task(
             Reminders(service, {a.name: a.send_dm for a in adapters}).run(no_more_reminders))
         code = await _until_stopped(stop, adapters)
     finally:
-        if upkeep is not None:
-            upkeep.cancel()
-            await asyncio.gather(upkeep, return_exceptions=True)
+        for task in (upkeep, collecting):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         no_more_reminders.set()  # a reminder being sent is finished, not cut
         if reminding is not None:
             await _within(reminding, config.shutdown_grace, "sending reminders")
         drained = await drain(adapters, web_runner, service.store, config.shutdown_grace)
         INFLIGHT.draining = False  # for callers that go on in the same process (tests)
         unwatch()
-        gc.unfreeze()  # for callers that go on in the same process (tests)
+        restore_heap()  # for callers that go on in the same process (tests)
     return code or drained
 
 
@@ -170,16 +174,6 @@ async def _within(work: Awaitable[None], timeout: float, what: str) -> bool:
     except Exception:
         log.exception("%s failed", what)
     return True
-
-
-def settle_heap() -> None:
-    """Move what start-up built (content, libraries, the adapters' objects) out of the
-    garbage collector's reach: it lives as long as the process, and every full collection
-    would otherwise walk it again, stalling every pending press (50-130 ms on a slow 2-core
-    machine, by bench/discord_burst.py). Called before the adapters connect: what a
-    connection builds (and drops on a reconnect) must stay collectable."""
-    gc.collect()
-    gc.freeze()
 
 
 async def _until_stopped(stop: asyncio.Event, adapters: list[Adapter]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from bot.adapters.discord import DiscordAdapter
 from bot.bootstrap import build_service
 from bot.config import ConfigError, load_config
+from bot.heap import FULL_AFTER
 from bot.runner import run
 from tests.adapters.discord.conftest import ALICE, Harness, buttons, text_of, title
 from tests.fakes.discord_fake import EPHEMERAL, FakeDiscord
@@ -144,8 +146,10 @@ async def test_pathbot_run_starts_the_discord_adapter(
     callback = await fake.callback_for(await fake.slash("compare"), timeout=10)
 
     assert callback["data"]["embeds"][0]["title"]
+    assert gc.get_threshold()[2] == FULL_AFTER  # bot/heap.py's policy is on while it runs
     stop.set()
     assert await asyncio.wait_for(running, 10) == 0
+    assert gc.get_threshold()[2] != FULL_AFTER and gc.get_freeze_count() == 0
 
 
 async def test_pathbot_run_exits_1_when_discord_ends_the_session_for_good(
