@@ -1,7 +1,8 @@
 """A burst of Discord button presses: pathbot against a minimal discord.py bot.
 
     .venv/bin/python bench/discord_burst.py [--n 1000] [--answers 10] [--rate 200]
-                                            [--metrics-cost | --gc-cost] [--pairs K]
+                                            [--metrics-cost | --gc-cost | --floor]
+                                            [--pairs K]
 
 N distinct users press Start on one quiz card, then answer question after question, each
 round a burst: all N presses are dispatched by the fake gateway (tests/fakes) at once,
@@ -21,8 +22,11 @@ were dispatched (seconds into the paced run): a cluster is a stall, not a steady
 --metrics-cost compares pathbot with pathbot without metrics (PATHBOT_METRICS=0: no store
 timing, no counters) instead of the minimal bot: what the Prometheus metrics cost;
 --gc-cost compares it with pathbot under CPython's default collector thresholds (the
-policy of bot/heap.py off). Each bot's collections (count, total and longest pause per
-generation, by gc.callbacks) are printed too.
+policy of bot/heap.py off); --floor compares it with FloorBot (tests/fakes), the least
+pathbot's job needs from discord.py: DynamicItem buttons answered with a question card
+built once, through pathbot's client options and trimming, no store and no service.
+Each bot's collections (count, total and longest pause per generation, by gc.callbacks)
+are printed too.
 """
 
 from __future__ import annotations
@@ -54,9 +58,14 @@ from bot.metered import metered  # noqa: E402
 from bot.observe import INFLIGHT  # noqa: E402
 from bot.storage.sqlite import SqliteStore  # noqa: E402
 from tests.fakes.discord_fake import FakeDiscord, SentInteraction, custom_ids  # noqa: E402
-from tests.fakes.minimal_discord_bot import FAST_GUILD_READY_TIMEOUT, MinimalBot  # noqa: E402
+from tests.fakes.minimal_discord_bot import (  # noqa: E402
+    FAST_GUILD_READY_TIMEOUT,
+    FloorBot,
+    MinimalBot,
+)
 
 TOKEN = "bench-token-0123456789"
+BASELINES = ("minimal", "floor")  # reference bots of tests/fakes, not pathbot
 DEFAULT_GC = gc.get_threshold()  # CPython's, before bot/heap.py changes them
 FIRST_USER = 2_000_000_000_000_000_000
 Press = tuple[str, str, int]  # custom_id, message id, user id
@@ -160,10 +169,10 @@ class Driver:
         return time.perf_counter() - started
 
     def answer(self, user: int, q: int) -> Press:
-        if self.pathbot:
-            message = self.private[user]
+        message = self.private[user]
+        if self.fake.messages.get(message, {}).get("components"):  # a card: its first option
             return first_button(self.fake, message), message, user
-        return f"pb:ans:bench{user % 10**9}:{q}:0", self.private[user], user
+        return f"pb:ans:bench{user % 10**9}:{q}:0", message, user
 
     def slowest(self, count: int) -> list[tuple[float, float, str]]:
         """The `count` slowest presses: (ms to callback, s since the round's first dispatch,
@@ -234,7 +243,7 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
            "DISCORD_GATEWAY_URL": gateway_url}
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(environ=env, cwd=Path(tmp))
-        if kind != "minimal":  # pathbot; no-metrics: without metrics; default-gc: see --gc-cost
+        if kind not in BASELINES:  # pathbot; no-metrics: without metrics; default-gc: --gc-cost
             metrics.set_enabled(kind != "no-metrics")
             store = await SqliteStore.open(Path(tmp) / "bench.sqlite3")
             served = store if kind == "no-metrics" else metered(store)  # as `pathbot run` does
@@ -248,7 +257,7 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
             await adapter.start()
         else:
             set_endpoints(config)
-            bot = MinimalBot()
+            bot = MinimalBot() if kind == "minimal" else FloorBot()
             task = asyncio.create_task(bot.start(TOKEN))
             while not bot.is_ready():  # wait_until_ready() needs a logged-in client
                 await asyncio.sleep(0.01)
@@ -256,7 +265,7 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
         print(json.dumps({"ready": usage()}), flush=True)
         await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
         done = usage(gc_watch)
-        if kind != "minimal":
+        if kind not in BASELINES:
             if kind != "default-gc":
                 collecting.cancel()
             await adapter.stop()
@@ -281,9 +290,9 @@ async def run_bot(
         assert child.stdin is not None and child.stdout is not None
         ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 60))["ready"]
         out: dict[str, Any] = {"kind": kind}
-        burst = Driver(fake, kind != "minimal", users)
+        burst = Driver(fake, kind not in BASELINES, users)
         out["burst"] = burst.figures(await burst.run(answers, 0.0))
-        paced = Driver(fake, kind != "minimal", users, first_user=FIRST_USER + users)
+        paced = Driver(fake, kind not in BASELINES, users, first_user=FIRST_USER + users)
         # This process (the fake, the driver) holds the burst's whole request log: a full
         # collection of it here takes 0.3-0.8 s on a slow machine, and while it runs no press
         # is dispatched, so the paced run turns into a burst of the overdue presses and its
@@ -354,6 +363,9 @@ def main() -> None:
     parser.add_argument("--gc-cost", action="store_true",
                         help="compare with pathbot under CPython's default collector "
                              "thresholds (bot/heap.py's policy off), not the minimal bot")
+    parser.add_argument("--floor", action="store_true",
+                        help="compare with FloorBot (DynamicItem buttons answered with a card, "
+                             "none of pathbot's own work), not the minimal bot")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "API", "GATEWAY"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -362,7 +374,8 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(*args.serve))
         return
-    base = "no-metrics" if args.metrics_cost else "default-gc" if args.gc_cost else "minimal"
+    base = ("no-metrics" if args.metrics_cost else "default-gc" if args.gc_cost
+            else "floor" if args.floor else "minimal")
     ratios = []
     for pair in range(args.pairs):  # ABBA: a load that drifts hits both kinds alike
         kinds = ("pathbot", base) if pair % 2 == 0 else (base, "pathbot")

@@ -25,6 +25,7 @@ from tests.fakes.discord_fake import (
 )
 from tests.fakes.minimal_discord_bot import (
     FAST_GUILD_READY_TIMEOUT,
+    FloorBot,
     MinimalBot,
     discord_endpoints,
     start_client,
@@ -446,3 +447,24 @@ async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.005)
+
+
+async def test_floor_bot_answers_start_with_a_card_and_an_option_by_replacing_it(
+    fake: FakeDiscord, start: Start
+) -> None:
+    """FloorBot, the benchmarks' floor under pathbot: a DynamicItem press answered with a
+    question card (new and private for Start, replacing the message for an option)."""
+    await start(FloorBot())
+    quiz = fake.seed_message(body={"components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Start", "custom_id": "pb:start:benchcard01"}]}]})
+
+    started = await fake.press("pb:start:benchcard01", quiz["id"])
+    card = await fake.callback_for(started)
+    private = fake.original_message(started)
+    assert card["type"] == 4 and card["data"]["flags"] & EPHEMERAL
+    assert private is not None and card["data"]["embeds"][0]["title"].startswith("Question")
+    option = private["components"][0]["components"][0]["custom_id"]
+
+    answered = await fake.callback_for(await fake.press(option, private["id"]))
+    assert answered["type"] == 7  # the message pressed is replaced
+    assert answered["data"]["components"] == card["data"]["components"]

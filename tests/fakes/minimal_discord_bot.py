@@ -2,6 +2,8 @@
 
 ``MinimalBot`` answers every interaction with one constant ephemeral message; benchmarks use
 it as the baseline (the cost of discord.py plus the fake, without pathbot's work).
+``FloorBot`` does the least pathbot's job needs from discord.py, and none of pathbot's own
+work: what a press costs any bot that answers DynamicItem buttons with a card.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +20,9 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.adapters.discord.render import CardView, Rendered
+from bot.adapters.discord.slim import slim_pressed_messages, use_slim_answers
+from bot.core.actions import ANY_ACTION
 from tests.fakes.discord_fake import FakeDiscord
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,56 @@ class MinimalBot(discord.Client):
         else:
             await interaction.response.send_message(self.reply, ephemeral=True)
         self.answered += 1
+
+
+class FloorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY_ACTION):
+    """Every pathbot-shaped button id; Start gets a new private card, any other press
+    replaces the message it is on with the card."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any],
+        match: re.Match[str], /,
+    ) -> FloorButton:
+        return cls(item)  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        card = FLOOR_CARD.send_kwargs()
+        if self.item.custom_id and self.item.custom_id.startswith("pb:start:"):
+            await interaction.response.send_message(ephemeral=True, **card)
+        else:
+            await interaction.response.edit_message(**card)
+
+
+# A question card as pathbot renders one (an embed, four options and Back), built once.
+FLOOR_CARD = Rendered(
+    [discord.Embed(title="Question 2 of 10 · Building", description="How do you like to "
+                   "work on a problem?", colour=0x5865F2).set_footer(text="Step 2 of 10")],
+    CardView([{"type": 1, "components": [
+        {"type": 2, "style": 2, "label": f"Option {i}", "custom_id": f"pb:ans:floor01:1:{i}"}
+        for i in range(4)]}, {"type": 1, "components": [
+        {"type": 2, "style": 2, "label": "Back", "custom_id": "pb:back:floor01:1"}]}]))
+
+
+class FloorBot(discord.Client):
+    """The floor under pathbot on discord.py: a press dispatched to a DynamicItem and
+    answered with a question card, through the same client options and the same trimming
+    of what discord.py parses (bot/adapters/discord/slim.py) and the same render-only view;
+    no store, no service, no metrics, no log context, no deadline."""
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("guild_ready_timeout", FAST_GUILD_READY_TIMEOUT)
+        super().__init__(intents=discord.Intents(guilds=True), max_messages=None,
+                         member_cache_flags=discord.MemberCacheFlags.none(),
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
+        slim_pressed_messages(self)
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        use_slim_answers()
+        await super().start(token, reconnect=reconnect)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(FloorButton)
 
 
 def point_discord_at(fake: FakeDiscord) -> None:
