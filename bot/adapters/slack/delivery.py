@@ -17,11 +17,10 @@ from typing import Any, Literal
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import metrics, observe
+from bot.adapters.slack import response_url
 from bot.adapters.slack.api_errors import UNREADABLE_200, dm_outcome, error_code
 from bot.adapters.slack.context import PLATFORM, Origin
 from bot.adapters.slack.render import fallback_text, to_blocks
@@ -86,10 +85,7 @@ class Delivery:
     async def _post_response_url(self, url: str, body: dict[str, Any]) -> int:
         if not url:
             return 0
-        retry: list[AsyncRetryHandler] = list(self.client.retry_handlers)
-        hook = AsyncWebhookClient(url, session=self.client.session, proxy=self.client.proxy,
-                                  retry_handlers=retry)
-        return (await hook.send_dict(body)).status_code
+        return await response_url.post(self.client, url, body)
 
     async def reply(self, origin: Origin, reply: Reply, *, replace: bool = False) -> None:
         """Deliver what the service answered: tally edit (in the background), public card,
