@@ -108,6 +108,9 @@ def build_app(config: Config, client: AsyncWebClient, authorize: Authorize,
     app = AsyncApp(name="pathbot", client=bolt_client, authorize=bolt_authorize,
                    signing_secret=config.slack_signing_secret,
                    request_verification_enabled=False,
+                   # Answer Slack when a listener returns, not at bolt's next 10 ms poll for
+                   # its ack: listeners return right after acking (listeners/after_ack.py).
+                   process_before_response=True,
                    user_facing_authorize_error_message=NOT_INSTALLED)
     if config.slack_oauth:
         _drop_bolt_file_stores(app)

@@ -1,4 +1,5 @@
-"""Slash commands from the core's table (bot/core/commands.py): ack first, then run, deliver.
+"""Slash commands from the core's table (bot/core/commands.py): ack first, then run, deliver
+(the work after the ack in its own task: listeners/after_ack.py).
 
 PUBLIC commands answer in the channel; a new quiz card is posted with chat.postMessage
 (its `ts` is what chat.update edits later); PRIVATE ones answer the person only.
@@ -14,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import observe
 from bot.adapters.slack.context import Origin, from_command
 from bot.adapters.slack.delivery import Delivery
+from bot.adapters.slack.listeners.after_ack import run_after_ack
 from bot.core.commands import Audience, Command, Invocation, Visibility
 from bot.core.service import Service
 
@@ -30,11 +32,15 @@ def _listener(row: Command, service: Service, out: Delivery) -> Listener:
     # bolt passes arguments by parameter name: keep `ack` and `body`.
     async def listener(ack: Ack, body: dict[str, Any]) -> None:
         origin = from_command(body)
-        with observe.interaction("slack", "command", team=origin.place.scope,
-                                 command=f"/{row.name}"):
-            await ack()
-            async with out.guard(origin, f"/{row.name}"):
-                await _run(row, service, out, origin, str(body.get("text") or "").strip())
+
+        async def work(ack: Ack) -> None:
+            with observe.interaction("slack", "command", team=origin.place.scope,
+                                     command=f"/{row.name}"):
+                await ack()
+                async with out.guard(origin, f"/{row.name}"):
+                    await _run(row, service, out, origin, str(body.get("text") or "").strip())
+
+        await run_after_ack(ack, work)
 
     return listener
 
