@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.core.models import UserRef
-from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
+from bot.core.records import AnswerOutcome, Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, ReadGroup, Statement
 from bot.storage.identify import SqliteIdentify
@@ -33,6 +33,20 @@ SELECT :session_id, :question, :option, :now
 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = :session_id AND status = 'active')
   AND (SELECT count(*) FROM answers WHERE session_id = :session_id) = :question
 ON CONFLICT (session_id, question) DO NOTHING"""
+
+# Store.answer: INSERT_ANSWER with the press's checks (owner, content version) in its WHERE,
+# so the checks and the write are one statement under the write lock; then SELECT_ONE reads
+# the session back in the same transaction (the trigger of 0003 has set updated_at).
+INSERT_CHECKED_ANSWER = """
+INSERT INTO answers (session_id, question, option, answered_at)
+SELECT :session_id, :question, :option, :now
+WHERE EXISTS (SELECT 1 FROM sessions
+              WHERE id = :session_id AND status = 'active' AND platform = :platform
+                AND workspace = :workspace AND user_id = :user_id
+                AND content_version = :content_version)
+  AND (SELECT count(*) FROM answers WHERE session_id = :session_id) = :question
+ON CONFLICT (session_id, question) DO NOTHING"""
+SELECT_ONE = rows.SELECT_SESSIONS.format(ids="?")
 
 FINISH_SESSION = "UPDATE sessions SET status = 'finished' WHERE id = ?"
 
@@ -123,6 +137,17 @@ class SqliteStore(SqliteConnection, SqlitePaths, SqliteTally, SqliteInstalls, Sq
                       (rows.INSERT_RESULT, rows.result_params(result)),
                       (tally.BUMP, {"card_id": result.card_id})]
         return await self._group.submit((INSERT_ANSWER, params), finish)
+
+    async def answer(
+        self, session_id: str, user: UserRef, content_version: str, question: int,
+        option: int, now: float,
+    ) -> AnswerOutcome:
+        params = {"session_id": session_id, **rows.user_params(user),
+                  "content_version": content_version, "question": question,
+                  "option": option, "now": now}
+        wrote, found = await self._group.submit_read(
+            (INSERT_CHECKED_ANSWER, params), read=(SELECT_ONE, (session_id,)))
+        return AnswerOutcome(wrote, rows.sessions(found).get(session_id))
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         return await self._group.submit(
