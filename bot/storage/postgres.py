@@ -55,8 +55,8 @@ ORDER BY created_at DESC, id DESC LIMIT 1""")
 
 # Every write of the group commit is a call of pathbot_job (migration 0009: 'press', or
 # pathbot_write of migration 0008 for the other kinds), and a batch is one statement: one
-# row of arguments per job, computed in row order. Each returns JSON: true or false
-# (wrote), or for a press {"wrote": …, "session": …}.
+# row of arguments per job, computed in row order. Each returns (wrote, session, answers):
+# the session and its answers for a press, NULL for the other kinds.
 WRITE = "pathbot_job"
 WRITES = """
 SELECT pathbot_job(kind, sid, question, option, now, extra) FROM unnest(
@@ -142,8 +142,7 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
         who = {**rows.user_params(user), "content_version": content_version}
         wrote, found = await self._group.submit_read(
             write("press", session_id, question, option, now, who))
-        stored = found[0] if found else None
-        return AnswerOutcome(wrote, None if stored is None else session_from_json(stored))
+        return AnswerOutcome(wrote, found[0] if found else None)
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         return await self._group.submit(write("undo", session_id, question, now=now))
@@ -248,26 +247,20 @@ async def run_jobs(conn: Conn, jobs: list[Job]) -> list[bool]:
         raise ValueError("PostgresStore's group commit takes pathbot_job jobs only")
     columns = list(zip(*(job.gate[1] for job in jobs), strict=True))
     wrote = []
-    for job, row in zip(jobs, await conn.fetch(WRITES, *columns), strict=True):
-        value: str = row[0]  # asyncpg hands jsonb over as its text
-        if value[0] != "{":  # true / false: the other kinds, decoded cheaply
-            wrote.append(value == "true")
-            continue
-        press = json.loads(value)
-        job.found[:] = [press["session"]]
-        wrote.append(bool(press["wrote"]))
+    for job, (done,) in zip(jobs, await conn.fetch(WRITES, *columns), strict=True):
+        wrote.append(bool(done["wrote"]))
+        if done["session"] is not None:
+            job.found[:] = [session_from_row(done["session"], done["answers"])]
     return wrote
 
 
-def session_from_json(found: dict[str, Any]) -> QuizSession:
-    """A session from pathbot_answer_checked's JSON: its sessions row and "answers"."""
+def session_from_row(row: rows.Row, answers: list[int]) -> QuizSession:
+    """A press's session from pathbot_job: its sessions row and its answers in order."""
     return QuizSession(
-        id=found["id"], user=rows.user(found), scope=found["scope"],
-        channel_id=found["channel_id"], card_id=found["card_id"],
-        content_version=found["content_version"],
-        answers=tuple(int(option) for option in found["answers"]),
-        status="finished" if found["status"] == "finished" else "active",
-        created_at=float(found["created_at"]), updated_at=float(found["updated_at"]))
+        id=row["id"], user=rows.user(row), scope=row["scope"], channel_id=row["channel_id"],
+        card_id=row["card_id"], content_version=row["content_version"],
+        answers=tuple(answers), status="finished" if row["status"] == "finished" else "active",
+        created_at=row["created_at"], updated_at=row["updated_at"])
 
 
 if TYPE_CHECKING:
