@@ -10,6 +10,7 @@ docs/storage.md.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,8 +36,8 @@ WHERE EXISTS (SELECT 1 FROM sessions WHERE id = :session_id AND status = 'active
 ON CONFLICT (session_id, question) DO NOTHING"""
 
 # Store.answer: INSERT_ANSWER with the press's checks (owner, content version) in its WHERE,
-# so the checks and the write are one statement under the write lock; then SELECT_ONE reads
-# the session back in the same transaction (the trigger of 0003 has set updated_at).
+# so the checks and the write are one statement under the write lock; then SELECT_ANSWERED
+# reads the session back in the same transaction (the trigger of 0003 has set updated_at).
 INSERT_CHECKED_ANSWER = """
 INSERT INTO answers (session_id, question, option, answered_at)
 SELECT :session_id, :question, :option, :now
@@ -46,7 +47,13 @@ WHERE EXISTS (SELECT 1 FROM sessions
                 AND content_version = :content_version)
   AND (SELECT count(*) FROM answers WHERE session_id = :session_id) = :question
 ON CONFLICT (session_id, question) DO NOTHING"""
-SELECT_ONE = rows.SELECT_SESSIONS.format(ids="?")
+# The session and its answers in ONE row, "question:option" pairs (group_concat's order is
+# not defined, hence the question in each pair): about a third cheaper per press than
+# SELECT_SESSIONS's row per answer, now that each press reads its own session.
+SELECT_ANSWERED = """
+SELECT s.*, (SELECT group_concat(question || ':' || option) FROM answers
+             WHERE session_id = s.id) AS answered
+FROM sessions AS s WHERE s.id = ?"""
 
 FINISH_SESSION = "UPDATE sessions SET status = 'finished' WHERE id = ?"
 
@@ -146,8 +153,8 @@ class SqliteStore(SqliteConnection, SqlitePaths, SqliteTally, SqliteInstalls, Sq
                   "content_version": content_version, "question": question,
                   "option": option, "now": now}
         wrote, found = await self._group.submit_read(
-            (INSERT_CHECKED_ANSWER, params), read=(SELECT_ONE, (session_id,)))
-        return AnswerOutcome(wrote, rows.sessions(found).get(session_id))
+            (INSERT_CHECKED_ANSWER, params), read=(SELECT_ANSWERED, (session_id,)))
+        return AnswerOutcome(wrote, _answered_session(found[0]) if found else None)
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         return await self._group.submit(
@@ -267,6 +274,14 @@ class SqliteStore(SqliteConnection, SqlitePaths, SqliteTally, SqliteInstalls, Sq
                     (low, low + self.prune_window, touched_before))
                 deleted += max(cursor.rowcount, 0)
         return deleted
+
+def _answered_session(row: sqlite3.Row) -> QuizSession:
+    """A session from SELECT_ANSWERED's row."""
+    answered: str | None = row["answered"]
+    pairs = sorted((int(q), int(o)) for q, _, o in
+                   (pair.partition(":") for pair in answered.split(","))) if answered else []
+    return rows.session_with(row, tuple(option for _, option in pairs))
+
 
 if TYPE_CHECKING:
     # mypy checks here that SqliteStore implements every method of the Store protocol.
