@@ -9,12 +9,15 @@ import asyncio
 import random
 from collections.abc import Coroutine
 from dataclasses import replace
+from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.core.models import UserRef
 from bot.core.ports import Store
 from bot.core.records import AnswerOutcome, QuizSession
+from bot.storage.batch import Job, run_jobs
 from tests.db import open_db, raw
 from tests.storage.test_postgres import _batch_histogram
 from tests.storage.test_store import ALICE, ALICE_ON_SLACK, BOB, make_result, start
@@ -155,3 +158,22 @@ async def test_a_burst_of_answers_is_one_batch(store: Store, db_url: str) -> Non
     assert [o.session for o in outcomes] == [
         replace(started[sid], answers=(1,), updated_at=5.0) for sid in users]
     assert await raw(db_url, "SELECT count(*) FROM answers") == [(len(users),)]
+
+
+@pytest.mark.sqlite_only("batch.run_jobs on an aiosqlite connection")
+@pytest.mark.parametrize("in_thread", [True, False])
+async def test_a_job_reads_in_its_transaction_on_the_thread_or_through_the_public_api(
+    tmp_path: Path, in_thread: bool
+) -> None:
+    """A job's `read` runs after its statements, whether or not it wrote, in both ways
+    run_jobs runs jobs (one hop to aiosqlite's thread, or statement by statement)."""
+    async with aiosqlite.connect(tmp_path / "jobs.sqlite3", isolation_level=None) as conn:
+        await conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+        insert = "INSERT INTO t VALUES (?) ON CONFLICT DO NOTHING"
+        count = ("SELECT count(*) FROM t", ())
+        jobs = [Job((insert, (x,)), (), asyncio.get_running_loop().create_future(), count)
+                for x in (1, 1, 2)]
+        await conn.execute("BEGIN IMMEDIATE")
+        assert await run_jobs(conn, jobs, in_thread) == [True, False, True]
+        await conn.execute("COMMIT")
+    assert [[tuple(row) for row in job.found] for job in jobs] == [[(1,)], [(1,)], [(2,)]]
