@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from bot import metrics
 from bot.core.ports import Store
-from bot.core.records import QuizResult
+from bot.core.records import AnswerOutcome, QuizResult
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -26,7 +26,8 @@ class MeteredStore:
         found = getattr(self._store, name)
         if name.startswith("_") or not inspect.iscoroutinefunction(found):
             return found  # plain attributes are read through each time
-        timed = _finishing(found) if name == "record_answer" else _timed(name, found)
+        wrap = SPECIAL.get(name)
+        timed = wrap(found) if wrap else _timed(name, found)
         setattr(self, name, timed)  # found once: later calls skip __getattr__
         return timed
 
@@ -46,6 +47,25 @@ def _timed(op: str, call: Call) -> Call:
     return timed
 
 
+def _answering(call: Call) -> Call:
+    """answer (every question but the last): timed as op="record_answer" when it stored
+    the answer, as op="answer" when it refused the press. So op="record_answer" still
+    counts every answer stored, as when each press was get_session then record_answer,
+    and a refused press is not counted as a write."""
+
+    async def answer(*args: Any, **kwargs: Any) -> Any:
+        started, op = time.perf_counter(), "answer"  # also when the call raises
+        try:
+            outcome = await call(*args, **kwargs)
+            if isinstance(outcome, AnswerOutcome) and outcome.wrote:
+                op = "record_answer"
+            return outcome
+        finally:
+            metrics.store_call(op, time.perf_counter() - started)
+
+    return answer
+
+
 def _finishing(call: Call) -> Call:
     """record_answer: also counts a quiz finished when it stored the result."""
     timed = _timed("record_answer", call)
@@ -58,3 +78,6 @@ def _finishing(call: Call) -> Call:
         return wrote
 
     return record_answer
+
+
+SPECIAL: dict[str, Callable[[Call], Call]] = {"record_answer": _finishing, "answer": _answering}

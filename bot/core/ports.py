@@ -15,6 +15,7 @@ from bot.core.errors import DomainError
 from bot.core.installs import Installation
 from bot.core.models import UserRef
 from bot.core.records import (
+    AnswerOutcome,
     Forgotten,
     Nudge,
     NudgeStop,
@@ -53,6 +54,23 @@ class Store(Protocol):
         SQLite: one conditional INSERT (count = question) under the write lock; PostgreSQL:
         a function that locks the session row (FOR UPDATE) before counting. Both run in
         a group commit (a burst shares transactions); True is told only after COMMIT."""
+
+    async def answer(
+        self, session_id: str, user: UserRef, content_version: str, question: int,
+        option: int, now: float,
+    ) -> AnswerOutcome:
+        """A press of an answer that does not finish the quiz, checked and stored in one
+        call (one job of the group commit, where an answer press used to cost a read and a
+        write). Stores `question` = `option` only if the session exists, is active, is
+        `user`'s (as ensure_owner), has `content_version`, and has exactly `question`
+        answers; all of it checked in the transaction that writes, so record_answer's
+        guarantees hold (one answer per (session, question), answers 0..n-1, Back racing
+        an answer leaves no gap). The outcome carries the session read in that same
+        transaction: after the write, or as it stands (the caller tells why it refused),
+        or None if there is no such session. SQLite: one conditional INSERT (the checks in
+        its WHERE) and the session's SELECT, one job under the write lock; PostgreSQL: one
+        pathbot_job call (migration 0009) in the batch statement, which locks the session
+        row (FOR UPDATE) before checking and counting, then reads it back."""
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         """Go back: delete the answer to `question - 1` only if `question` is the current

@@ -35,6 +35,16 @@ class QuizSession:
 
 
 @dataclass(frozen=True)
+class AnswerOutcome:
+    """What `Store.answer` did: `wrote` (this call stored the answer) and the session, read
+    in the same transaction: after the write when it wrote, as it stands when it did not
+    (the refusal's reason is in it), None when there is no such session."""
+
+    wrote: bool
+    session: QuizSession | None
+
+
+@dataclass(frozen=True)
 class RoleScore:
     role_id: str
     percent: int

@@ -7,7 +7,10 @@ that takes everything queued so far and runs it together, while the calls arrivi
 meantime queue up for the next round. No timer: a lone call runs at once.
 
 `GroupCommit`: a write is a `Job`, a gate statement and follow-up statements that run only
-if the gate changed exactly one row; the job's answer (True: it wrote) is that test. A round
+if the gate changed exactly one row; the job's answer (True: it wrote) is that test. A job
+may also carry a `read`, a SELECT run after its statements in the same transaction whether
+or not it wrote, whose rows it hands back (`submit_read`: an answer press and the session
+it leaves, in one job). A round
 opens a write transaction (the store's `_write()`: its lock, `BEGIN IMMEDIATE`), takes the
 jobs queued so far, runs them in order (in one round trip: `run_jobs`), commits, and only
 then resolves their futures, so a caller never hears True for a write that was rolled back.
@@ -33,7 +36,7 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import aiosqlite
@@ -53,6 +56,10 @@ class Job:
     gate: Statement
     then: tuple[Statement, ...]
     future: asyncio.Future[bool]
+    read: Statement | None = None  # run last, in the job's transaction, written or not
+    # What `read` returned (PostgresStore: what the gate's call returned besides "wrote"),
+    # replaced each time the job runs: a job rerun alone after its round failed reads again.
+    found: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +167,16 @@ class GroupCommit(_Drain[Job]):
         self._queue(Job(gate, tuple(then), future))
         return await future
 
+    async def submit_read(
+        self, gate: Statement, then: Sequence[Statement] = (), read: Statement | None = None
+    ) -> tuple[bool, list[Any]]:
+        """`submit`, then `read` in the same transaction: (wrote, the rows it read)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        job = Job(gate, tuple(then), future, read)
+        self._queue(job)
+        wrote = await future
+        return wrote, job.found
+
     async def _round(self) -> None:
         batch: list[Job] = []
         try:
@@ -252,6 +269,8 @@ async def run_jobs(
         changed = (await conn.execute(*job.gate)).rowcount == 1
         for sql, params in job.then if changed else ():
             await conn.execute(sql, params)
+        if job.read is not None:
+            job.found[:] = await conn.execute_fetchall(*job.read)
         wrote.append(changed)
     return wrote
 
@@ -296,5 +315,7 @@ def _run_jobs(database: sqlite3.Connection, jobs: list[Job]) -> list[bool]:
         changed = database.execute(*job.gate).rowcount == 1
         for sql, params in job.then if changed else ():
             database.execute(sql, params)
+        if job.read is not None:
+            job.found[:] = database.execute(*job.read).fetchall()
         wrote.append(changed)
     return wrote

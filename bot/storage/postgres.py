@@ -13,7 +13,9 @@ Guarantees, and how they hold when several processes share the database (READ CO
   Start, Share) go through the same group commit as on SQLite (bot/storage/batch.py: the
   writes queued while a batch runs share the next one, each caller told only after it
   committed, a failing batch retried job by job), and a batch is ONE statement, a call of
-  pathbot_write per job (migration 0008), atomic by itself: no BEGIN/COMMIT round trips.
+  pathbot_job per job (migrations 0008 and 0009), atomic by itself: no BEGIN/COMMIT round
+  trips. An answer press (`answer`) is one such call: it locks the session row, checks
+  the press, writes, and returns the session, so a press costs one batch and no read.
   Concurrent `get_session` and `get_quiz_card` calls share one SELECT each
   (batch.ReadGroup). Pooled connections go back without asyncpg's reset query
   (postgres_connect.PoolConnection says why), so a read is one round trip too. A batch
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from bot.core.models import UserRef
-from bot.core.records import Forgotten, QuizCard, QuizResult, QuizSession
+from bot.core.records import AnswerOutcome, Forgotten, QuizCard, QuizResult, QuizSession
 from bot.storage import rows, tally
 from bot.storage.batch import GroupCommit, Job, ReadGroup, Statement
 from bot.storage.identify import PostgresIdentify
@@ -51,18 +53,20 @@ NEWEST_ACTIVE = rows.SELECT_SESSIONS.format(ids=f"""
 SELECT id FROM sessions WHERE {USER} AND card_id = :card_id AND status = 'active'
 ORDER BY created_at DESC, id DESC LIMIT 1""")
 
-# Every write of the group commit is a call of pathbot_write (migration 0008), and a batch
-# is one statement: one row of arguments per job, computed in row order.
-WRITE = "pathbot_write"
+# Every write of the group commit is a call of pathbot_job (migration 0009: 'press', or
+# pathbot_write of migration 0008 for the other kinds), and a batch is one statement: one
+# row of arguments per job, computed in row order. Each returns (wrote, session, answers):
+# the session and its answers for a press, NULL for the other kinds.
+WRITE = "pathbot_job"
 WRITES = """
-SELECT pathbot_write(kind, sid, question, option, now, extra) FROM unnest(
+SELECT pathbot_job(kind, sid, question, option, now, extra) FROM unnest(
     $1::text[], $2::text[], $3::integer[], $4::integer[], $5::double precision[],
     $6::jsonb[]) AS job (kind, sid, question, option, now, extra)"""
 
 
 def write(kind: str, session_id: str, question: int | None = None, option: int | None = None,
           now: float | None = None, extra: dict[str, Any] | None = None) -> Statement:
-    """One job of the group commit: pathbot_write's arguments."""
+    """One job of the group commit: pathbot_job's arguments."""
     return WRITE, (kind, session_id, question, option, now,
                    None if extra is None else json.dumps(extra))
 
@@ -130,6 +134,15 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
         rows.check_result(session_id, result)
         extra = None if result is None else rows.result_params(result)
         return await self._group.submit(write("answer", session_id, question, option, now, extra))
+
+    async def answer(
+        self, session_id: str, user: UserRef, content_version: str, question: int,
+        option: int, now: float,
+    ) -> AnswerOutcome:
+        who = {**rows.user_params(user), "content_version": content_version}
+        wrote, found = await self._group.submit_read(
+            write("press", session_id, question, option, now, who))
+        return AnswerOutcome(wrote, found[0] if found else None)
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         return await self._group.submit(write("undo", session_id, question, now=now))
@@ -227,12 +240,27 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
 
 
 async def run_jobs(conn: Conn, jobs: list[Job]) -> list[bool]:
-    """The group commit's jobs (pathbot_write calls), in order, in one statement: PostgreSQL
-    commits it (one WAL flush) or, if any job raises, none of it."""
-    if any(job.gate[0] != WRITE or job.then for job in jobs):
-        raise ValueError("PostgresStore's group commit takes pathbot_write jobs only")
+    """The group commit's jobs (pathbot_job calls), in order, in one statement: PostgreSQL
+    commits it (one WAL flush) or, if any job raises, none of it. A press's session goes
+    to its job's `found` (None: no such session)."""
+    if any(job.gate[0] != WRITE or job.then or job.read for job in jobs):
+        raise ValueError("PostgresStore's group commit takes pathbot_job jobs only")
     columns = list(zip(*(job.gate[1] for job in jobs), strict=True))
-    return [bool(row[0]) for row in await conn.fetch(WRITES, *columns)]
+    wrote = []
+    for job, (done,) in zip(jobs, await conn.fetch(WRITES, *columns), strict=True):
+        wrote.append(bool(done["wrote"]))
+        if done["session"] is not None:
+            job.found[:] = [session_from_row(done["session"], done["answers"])]
+    return wrote
+
+
+def session_from_row(row: rows.Row, answers: list[int]) -> QuizSession:
+    """A press's session from pathbot_job: its sessions row and its answers in order."""
+    return QuizSession(
+        id=row["id"], user=rows.user(row), scope=row["scope"], channel_id=row["channel_id"],
+        card_id=row["card_id"], content_version=row["content_version"],
+        answers=tuple(answers), status="finished" if row["status"] == "finished" else "active",
+        created_at=row["created_at"], updated_at=row["updated_at"])
 
 
 if TYPE_CHECKING:

@@ -111,11 +111,15 @@ def sessions(found: Iterable[Row]) -> dict[str, QuizSession]:
 
 def session(rows: list[Row]) -> QuizSession:
     """A session from its rows: one per answer in question order, or one with option NULL."""
-    row = rows[0]
+    return session_with(rows[0], tuple(int(r["option"]) for r in rows
+                                       if r["option"] is not None))
+
+
+def session_with(row: Row, answers: tuple[int, ...]) -> QuizSession:
+    """A session from its sessions row and its answers in question order."""
     return QuizSession(
         id=row["id"], user=user(row), scope=row["scope"], channel_id=row["channel_id"],
-        card_id=row["card_id"], content_version=row["content_version"],
-        answers=tuple(int(r["option"]) for r in rows if r["option"] is not None),
+        card_id=row["card_id"], content_version=row["content_version"], answers=answers,
         status="finished" if row["status"] == "finished" else "active",
         created_at=row["created_at"], updated_at=row["updated_at"],
     )
