@@ -32,7 +32,7 @@ _OWNER = r"(?P<w>[0-9a-f]{8})"  # whose path it is (owner_tag)
 _STAGE = rf"{_REF}:(?P<q>\d{{1,2}}):{_VERSION}:{_OWNER}"  # role, stage index
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one object per press for the collector, not two
 class Press:
     """One press of a pathbot button: who, which action, where; `mention` names the
     person in a shared card."""
@@ -83,7 +83,7 @@ def replaces_message(action_id: str) -> bool:
     return spec is not None and spec.replaces_message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     verb: Verb
     ref: str  # session id, quiz card id, role id, or a fixed word for forget/keep

@@ -122,7 +122,7 @@ class CardView(discord.ui.View):
         return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     embeds: list[discord.Embed]
     view: CardView | None
