@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from pythonjsonlogger.json import JsonFormatter
 
-from bot.observe import CONTEXT
+from bot.observe import log_context
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 FORMATS = ("text", "json")
@@ -52,7 +52,7 @@ class AddContext(logging.Filter):
     """Copies the current interaction's context (bot/observe.py) onto the record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in CONTEXT.get().items():
+        for key, value in log_context().items():
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True

@@ -26,8 +26,16 @@ from bot.core.errors import DomainError
 log = logging.getLogger(__name__)
 
 Fields = dict[str, str]
-CONTEXT: ContextVar[Fields] = ContextVar("pathbot_log_context", default={})  # noqa: B039
+NO_FIELDS: Fields = {}
+# The interaction being handled; its `fields` are the log context. One variable, not two:
+# it is set and reset on every press.
 _CURRENT: ContextVar[Interaction | None] = ContextVar("pathbot_interaction", default=None)
+
+
+def log_context() -> Fields:
+    """The log context of the interaction being handled here ({} outside one); read only."""
+    current = _CURRENT.get()
+    return NO_FIELDS if current is None else current.fields
 
 
 class InFlight:
@@ -91,7 +99,7 @@ class Interaction:
 
     def __enter__(self) -> Interaction:
         self.started = time.perf_counter()
-        self._token = (CONTEXT.set(self.fields), _CURRENT.set(self))
+        self._token = _CURRENT.set(self)
         INFLIGHT.add(self, f"{self.platform} {self.kind}")
         return self
 
@@ -105,15 +113,16 @@ class Interaction:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s: %s", self.kind, self.outcome, self.fields.get("command")
                       or self.fields.get("verb"), extra={"ms": round(seconds * 1000, 1)})
-        CONTEXT.reset(self._token[0])
-        _CURRENT.reset(self._token[1])
+        _CURRENT.reset(self._token)
 
 
 def interaction(platform: str, kind: str, **context: str | int | None) -> Interaction:
     """kind: command | button. `context`: shard, guild, team, interaction, command, verb;
     never a user id (logged at INFO)."""
-    fields = {"platform": platform,
-              **{k: str(v) for k, v in context.items() if v is not None and v != ""}}
+    fields = {"platform": platform}
+    for key, value in context.items():
+        if value is not None and value != "":
+            fields[key] = value if type(value) is str else str(value)
     return Interaction(platform, kind, fields)
 
 

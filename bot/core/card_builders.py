@@ -77,8 +77,8 @@ def question(content: Content, session: QuizSession) -> Card:
     q = session.position
     text = _question_texts(content)[q]
     ids = actions.answer_ids(session.id, q, len(text.labels))
-    rows: tuple[tuple[Button, ...], ...] = (
-        tuple(Button(label, action_id) for label, action_id in zip(text.labels, ids, strict=True)),)
+    # one id per label (answer_ids above), so map pairs them all
+    rows: tuple[tuple[Button, ...], ...] = (tuple(map(Button, text.labels, ids)),)
     if q > 0:
         rows += ((Button(BACK, actions.build("back", session.id, q)),),)
     return Card(text.title, text.sections, (), rows, footer=text.footer)

@@ -1,4 +1,7 @@
-"""Platform-neutral cards: what the service answers, and what each adapter renders."""
+"""Platform-neutral cards: what the service answers, and what each adapter renders.
+
+Slotted: a card and its buttons are built for every press and live until its answer is
+sent; without a __dict__ each is one object for the garbage collector to walk, not two."""
 
 from __future__ import annotations
 
@@ -8,27 +11,27 @@ from typing import Literal
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Button:
     label: str
     action_id: str
     style: ButtonStyle = "secondary"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     name: str
     value: str
     inline: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     text: str
     heading: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     """A message: title, text sections, fields, rows of buttons, footer.
 
@@ -46,7 +49,7 @@ class Card:
         return tuple(b for row in self.buttons for b in row)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """A picture that goes with a reply (the /stats chart): PNG bytes, the file name it is
     uploaded as, and alt text for screen readers."""
@@ -56,7 +59,7 @@ class Image:
     alt: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     """The outcome of a command or button press, for the adapter to deliver.
 

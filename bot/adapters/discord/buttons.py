@@ -12,6 +12,7 @@ the handler and gets its private "not valid" answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -49,13 +50,23 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
         pressed = item if isinstance(item, discord.ui.Button) else None
         return cls(match.string, pressed=pressed)
 
-    async def callback(self, interaction: Interaction) -> None:
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        """Every press reaches the handler (the service checks who may press what);
+        DynamicItem's own check would await the wrapped button's, which says the same."""
+        return True
+
+    def callback(self, interaction: Interaction) -> Coroutine[Any, Any, None]:
+        """The handler's coroutine itself, which discord.py awaits: not a coroutine of
+        our own around it, one frame less on every resume of a press."""
         # The client's `handle_press(interaction, action_id)` (PathbotClient). Looked up with
         # getattr: isinstance() against a runtime-checkable Protocol walks the protocol's
         # members on every call, a measurable part of a press.
         handle = getattr(interaction.client, "handle_press", None)
-        if handle is not None:
-            await handle(interaction, self.action_id)
+        return _nothing() if handle is None else handle(interaction, self.action_id)
+
+
+async def _nothing() -> None:
+    """A press on a client that does not handle presses (none of pathbot's)."""
 
 
 class ForeignComponent(discord.ui.DynamicItem[discord.ui.Item[Any]], template=NOT_OURS):

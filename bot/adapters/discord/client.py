@@ -7,7 +7,7 @@ no mentions ever ping (AllowedMentions.none() for every message the bot sends).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
@@ -118,9 +118,11 @@ class PathbotClient(discord.AutoShardedClient):
             synced = await self.tree.sync()
             log.info("synced %d global commands (may take up to an hour to show)", len(synced))
 
-    def handle_press(self, interaction: Interaction, action_id: str) -> Awaitable[None]:
-        """PathbotButton's callback awaits this: the handler's own coroutine, no extra frame
-        for every await on a press's path."""
+    def handle_press(
+        self, interaction: Interaction, action_id: str
+    ) -> Coroutine[Any, Any, None]:
+        """PathbotButton's callback returns this for discord.py to await: the handler's own
+        coroutine, no extra frame for every await on a press's path."""
         return self.handlers.press(interaction, action_id)
 
 

@@ -97,4 +97,6 @@ class Handlers:
         user = user_of(interaction)
         mention = f"<@{interaction.user.id}>"
         reply = await self.service.press(user, action_id, place_of(interaction), mention)
+        if reply.dm is None:  # nearly every press: no coroutine for Direct to say so
+            return reply, reply.card
         return reply, await self.direct.private_card(interaction.user, user, reply)

@@ -122,7 +122,7 @@ class CardView(discord.ui.View):
         return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     embeds: list[discord.Embed]
     view: CardView | None
@@ -285,7 +285,10 @@ def _to_embed(embed: _Embed, accent: int | None, kind: type[discord.Embed]) -> d
 
 def usable(button: Button) -> bool:
     """Only ids we built can be pressed: ≤ 100 characters and matching the action template."""
-    return len(button.action_id) <= CUSTOM_ID and bool(ANY_ACTION.fullmatch(button.action_id))
+    return len(button.action_id) <= CUSTOM_ID and _FULLMATCH(button.action_id) is not None
+
+
+_FULLMATCH = ANY_ACTION.fullmatch
 
 
 def button_rows(card: Card) -> list[list[Button]]:
@@ -298,7 +301,10 @@ def button_rows(card: Card) -> list[list[Button]]:
             if usable(button) and button.action_id not in seen:
                 seen.add(button.action_id)
                 kept.append(button)
-        rows.extend(kept[i : i + PER_ROW] for i in range(0, len(kept), PER_ROW))
+        if 0 < len(kept) <= PER_ROW:  # the usual row: no split, no slice copies
+            rows.append(kept)
+        else:
+            rows.extend(kept[i : i + PER_ROW] for i in range(0, len(kept), PER_ROW))
     return rows[:ROWS]
 
 
@@ -310,11 +316,12 @@ def to_view(card: Card) -> CardView | None:
 
 
 def _button(b: Button) -> dict[str, Any]:
-    return {"type": 2, "style": STYLES[b.style].value, "label": _label(b.label),
-            "custom_id": b.action_id}
+    style, label = _face(b.label, b.style)
+    return {"type": 2, "style": style, "label": label, "custom_id": b.action_id}
 
 
 @lru_cache(maxsize=EMBED_CACHE)
-def _label(text: str) -> str:
-    """A button label within Discord's limit (labels repeat: the options of each question)."""
-    return clip(text.strip() or ELLIPSIS, LABEL)
+def _face(text: str, style: str) -> tuple[int, str]:
+    """A button's style number and its label within Discord's limit, looked up once per
+    label and style (they repeat: the options of each question; only the ids differ)."""
+    return STYLES[style].value, clip(text.strip() or ELLIPSIS, LABEL)

@@ -152,3 +152,23 @@ def test_cards_with_the_same_text_share_their_embeds_but_not_their_buttons() -> 
     other = render(Card("Quiz · 3/10", (Section("Which do you enjoy less?"),),
                         footer="Question 3 of 10"))
     assert other.embeds[0].description == "Which do you enjoy less?"
+
+
+def test_button_rows_skip_unusable_split_long_rows_and_stop_at_five() -> None:
+    """A row left empty (only foreign or repeated ids) takes no place; a row of 7 becomes
+    5 + 2; the sixth row on is dropped; the same label and style render alike each time."""
+    def ids(row: int, count: int) -> tuple[Button, ...]:
+        return tuple(Button("Same", actions.build("ans", f"s{row}", 1, i)) for i in range(count))
+
+    repeated = Button("Again", actions.build("ans", "s0", 1, 0))
+    card = Card("t", buttons=((Button("x", "not-ours"),), ids(0, 7), (repeated,),
+                              ids(1, 1), ids(2, 2), ids(3, 3), ids(4, 4)))
+    rendered = render(card)
+    assert rendered.view is not None
+    rows = [[c["custom_id"] for c in row["components"]] for row in rendered.view.to_components()]
+    assert rows == [[f"pb:ans:s0:1:{i}" for i in range(5)], ["pb:ans:s0:1:5", "pb:ans:s0:1:6"],
+                    ["pb:ans:s1:1:0"], ["pb:ans:s2:1:0", "pb:ans:s2:1:1"],
+                    [f"pb:ans:s3:1:{i}" for i in range(3)]]
+    faces = {(c["style"], c["label"]) for row in rendered.view.to_components()
+             for c in row["components"]}
+    assert faces == {(2, "Same")}
