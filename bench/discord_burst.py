@@ -291,18 +291,21 @@ async def run_bot(
         ready = json.loads(await asyncio.wait_for(child.stdout.readline(), 60))["ready"]
         out: dict[str, Any] = {"kind": kind}
         burst = Driver(fake, kind not in BASELINES, users)
-        out["burst"] = burst.figures(await burst.run(answers, 0.0))
         paced = Driver(fake, kind not in BASELINES, users, first_user=FIRST_USER + users)
-        # This process (the fake, the driver) holds the burst's whole request log: a full
+        # This process (the fake, the driver) holds the runs' whole request log: a full
         # collection of it here takes 0.3-0.8 s on a slow machine, and while it runs no press
-        # is dispatched, so the paced run turns into a burst of the overdue presses and its
-        # p99 measures that instead. The bot's own collections still count: it is alone.
+        # is dispatched or answered, so whichever bot is measured waits for the driver (and
+        # the paced run turns into a burst of the overdue presses). So no collection here
+        # while a bot is measured; the bot's own collections still count: it is alone.
         gc.collect()
+        gc.freeze()  # what an earlier run left: not walked again at the end
         gc.disable()
         try:
+            out["burst"] = burst.figures(await burst.run(answers, 0.0))
             out["paced"] = paced.figures(await paced.run(1, rate))
         finally:
             gc.enable()
+            gc.unfreeze()
         out["slowest"] = paced.slowest(slowest)
         child.stdin.close()
         done = json.loads((await child.stdout.readline()) or "{}").get("done", {})

@@ -62,6 +62,11 @@ class PathbotButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANY
         # getattr: isinstance() against a runtime-checkable Protocol walks the protocol's
         # members on every call, a measurable part of a press.
         handle = getattr(interaction.client, "handle_press", None)
+        # The View discord.py built around this press holds us and we hold it: a cycle
+        # that would leave the press for a collection to find (slim.released says why that
+        # matters). Nothing reads the view after its checks, which have run by now.
+        if self.view is not None:
+            self.view.clear_items()
         return _nothing() if handle is None else handle(interaction, self.action_id)
 
 

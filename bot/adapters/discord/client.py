@@ -21,7 +21,7 @@ from bot.adapters.discord.commands import build_commands
 from bot.adapters.discord.errors import report, tell
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.identify import SPACING, IdentifyGate
-from bot.adapters.discord.slim import slim_pressed_messages, use_slim_answers
+from bot.adapters.discord.slim import released, slim_pressed_messages, use_slim_answers
 from bot.config import Config
 from bot.core.service import Service
 
@@ -123,7 +123,7 @@ class PathbotClient(discord.AutoShardedClient):
     ) -> Coroutine[Any, Any, None]:
         """PathbotButton's callback returns this for discord.py to await: the handler's own
         coroutine, no extra frame for every await on a press's path."""
-        return self.handlers.press(interaction, action_id)
+        return released(interaction, self.handlers.press(interaction, action_id))
 
 
 def guard_gateway_parsers(client: discord.Client) -> None:
