@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import build_client
 from bot.adapters.slack.context import Origin
@@ -22,6 +25,14 @@ from tests.fakes.loopback import LoopbackServer
 from tests.fakes.slack_fake import FakeSlack
 
 
+@asynccontextmanager
+async def delivering(client: AsyncWebClient) -> AsyncIterator[Delivery]:
+    """A Delivery over `client` with its own aiohttp session, closed after."""
+    async with aiohttp.ClientSession() as session:
+        client.session = session
+        yield Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+
+
 def _origin(url: str, user: str = "U1") -> Origin:
     return Origin(UserRef("slack", "T1", user), Place("slack", "T1", "C1"), url)
 
@@ -30,9 +41,7 @@ async def test_concurrent_answers_each_reach_their_own_response_url(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
     client = build_client(make_config(tmp_path, fake))
-    async with aiohttp.ClientSession() as session:
-        client.session = session
-        out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+    async with delivering(client) as out:
         urls = [fake.new_response_url() for _ in range(8)]
         await asyncio.gather(*(out.private(_origin(u), notice("", f"#{i}"), replace=i % 2 == 1)
                                for i, u in enumerate(urls)))
@@ -64,9 +73,7 @@ class RateLimitedOnce(LoopbackServer):
 
 async def test_a_rate_limited_response_url_is_retried(fake: FakeSlack, tmp_path: Path) -> None:
     client = build_client(make_config(tmp_path, fake))  # with the rate-limit retries
-    async with RateLimitedOnce() as url_server, aiohttp.ClientSession() as session:
-        client.session = session
-        out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+    async with RateLimitedOnce() as url_server, delivering(client) as out:
         await out.private(_origin(f"{url_server.base_url}/r"), notice("", "hi"))
         await out.close()
     assert url_server.seen == 2
@@ -99,9 +106,7 @@ async def test_a_lost_connection_to_the_response_url_is_retried_once(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
     client = build_client(make_config(tmp_path, fake))  # slack_sdk's connection-error retry
-    async with DropsFirst(drops=1) as url_server, aiohttp.ClientSession() as session:
-        client.session = session
-        out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+    async with DropsFirst(drops=1) as url_server, delivering(client) as out:
         await out.private(_origin(f"{url_server.base_url}/r"), notice("", "hi"), replace=True)
         await out.close()
     assert len(url_server.seen) == 2
@@ -117,9 +122,7 @@ async def test_a_response_url_that_never_answers_raises_after_one_retry(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
     client = build_client(make_config(tmp_path, fake))
-    async with DropsFirst(drops=99) as url_server, aiohttp.ClientSession() as session:
-        client.session = session
-        out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+    async with DropsFirst(drops=99) as url_server, delivering(client) as out:
         with pytest.raises(aiohttp.ServerDisconnectedError):
             await out.private(_origin(f"{url_server.base_url}/r"), notice("", "hi"))
         await out.close()
@@ -130,9 +133,7 @@ async def test_a_refused_response_url_goes_through_the_web_api_without_retries(
     fake: FakeSlack, tmp_path: Path
 ) -> None:
     client = build_client(make_config(tmp_path, fake))
-    async with aiohttp.ClientSession() as session:
-        client.session = session
-        out = Delivery(client, None, Coalescer(1.0))  # type: ignore[arg-type]
+    async with delivering(client) as out:
         url = fake.new_response_url()
         fake.expire_response_url(url)
         await out.private(_origin(url), notice("", "late"))
