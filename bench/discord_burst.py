@@ -47,6 +47,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.quiet_driver import not_collecting  # noqa: E402
 from bot import metrics  # noqa: E402
 from bot.adapters.discord import DiscordAdapter  # noqa: E402
 from bot.adapters.discord.client import set_endpoints  # noqa: E402
@@ -252,8 +253,8 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
             settle_heap()  # as `pathbot run` does before connecting
             if kind == "default-gc":
                 gc.set_threshold(*DEFAULT_GC)
-            else:
-                collecting = asyncio.create_task(collect_when_idle(INFLIGHT))
+            collecting = (None if kind == "default-gc"
+                          else asyncio.create_task(collect_when_idle(INFLIGHT)))
             await adapter.start()
         else:
             set_endpoints(config)
@@ -266,7 +267,7 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
         await asyncio.to_thread(sys.stdin.read)  # until the parent closes our stdin
         done = usage(gc_watch)
         if kind not in BASELINES:
-            if kind != "default-gc":
+            if collecting is not None:
                 collecting.cancel()
             await adapter.stop()
             await store.close()
@@ -292,20 +293,10 @@ async def run_bot(
         out: dict[str, Any] = {"kind": kind}
         burst = Driver(fake, kind not in BASELINES, users)
         paced = Driver(fake, kind not in BASELINES, users, first_user=FIRST_USER + users)
-        # This process (the fake, the driver) holds the runs' whole request log: a full
-        # collection of it here takes 0.3-0.8 s on a slow machine, and while it runs no press
-        # is dispatched or answered, so whichever bot is measured waits for the driver (and
-        # the paced run turns into a burst of the overdue presses). So no collection here
-        # while a bot is measured; the bot's own collections still count: it is alone.
-        gc.collect()
-        gc.freeze()  # what an earlier run left: not walked again at the end
-        gc.disable()
-        try:
+        # A pause of the driver would also turn the paced run into a burst of overdue presses.
+        with not_collecting():
             out["burst"] = burst.figures(await burst.run(answers, 0.0))
             out["paced"] = paced.figures(await paced.run(1, rate))
-        finally:
-            gc.enable()
-            gc.unfreeze()
         out["slowest"] = paced.slowest(slowest)
         child.stdin.close()
         done = json.loads((await child.stdout.readline()) or "{}").get("done", {})

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import os
 import resource
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from bench.quiet_driver import not_collecting  # noqa: E402
 from bot import metrics  # noqa: E402
 from bot.adapters.slack import EVENTS_PATH, SlackAdapter  # noqa: E402
 from bot.bootstrap import build_service  # noqa: E402
@@ -277,20 +277,10 @@ async def run(n: int, concurrency: int, rounds: int, separate: bool, base: str,
             if base == "minimal":  # it only acks: its warm-up presses change nothing
                 await burst("warm-up", sends[base], bodies[base][:20], concurrency)
             fake.clear()
-            # Setup left many long-lived objects here: without this, a full collection
-            # (10-20 ms) lands on whichever app's round is running and decides the p99.
-            gc.collect()
-            gc.freeze()
-            # Nor any collection during the rounds: this process is the load generator and
-            # the fake Slack, and a pause here delays every request in flight at once,
-            # whichever app's round it is (the apps' own collections still count).
-            gc.disable()
-            try:
+            with not_collecting():  # the load generator is the fake Slack too
                 cpu = [await ours.cpu(), await theirs.cpu()]
                 figures = await interleaved(fake, sends, bodies, concurrency, rounds)
                 cpu = [await ours.cpu() - cpu[0], await theirs.cpu() - cpu[1]]
-            finally:
-                gc.enable()
     report(*figures, n, concurrency, separate)
     if separate:
         ours_us, theirs_us = (c * 1e6 / n for c in cpu)
