@@ -74,13 +74,17 @@ def _count_fields(content: Content, counts: dict[str, int]) -> tuple[Field, ...]
 
 
 def question(content: Content, session: QuizSession) -> Card:
-    q = session.position
+    return question_at(content, session.id, session.position)
+
+
+def question_at(content: Content, session_id: str, q: int) -> Card:
+    """Question `q` of the session: all a question card needs of it is its id."""
     text = _question_texts(content)[q]
-    ids = actions.answer_ids(session.id, q, len(text.labels))
+    ids = actions.answer_ids(session_id, q, len(text.labels))
     # one id per label (answer_ids above), so map pairs them all
     rows: tuple[tuple[Button, ...], ...] = (tuple(map(Button, text.labels, ids)),)
     if q > 0:
-        rows += ((Button(BACK, actions.build("back", session.id, q)),),)
+        rows += ((Button(BACK, actions.build("back", session_id, q)),),)
     return Card(text.title, text.sections, (), rows, footer=text.footer)
 
 

@@ -65,12 +65,13 @@ class Store(Protocol):
         `user`'s (as ensure_owner), has `content_version`, and has exactly `question`
         answers; all of it checked in the transaction that writes, so record_answer's
         guarantees hold (one answer per (session, question), answers 0..n-1, Back racing
-        an answer leaves no gap). The outcome carries the session read in that same
-        transaction: after the write, or as it stands (the caller tells why it refused),
-        or None if there is no such session. SQLite: one conditional INSERT (the checks in
-        its WHERE) and the session's SELECT, one job under the write lock; PostgreSQL: one
-        pathbot_job call (migration 0009) in the batch statement, which locks the session
-        row (FOR UPDATE) before checking and counting, then reads it back."""
+        an answer leaves no gap). When it refused, the outcome carries the session as it
+        stands, read in that same transaction (the caller tells why), or None if there is
+        no such session; when it wrote, no session (the caller knows the next question).
+        SQLite: one conditional INSERT (the checks in its WHERE), and the session's SELECT
+        only if it refused, one job under the write lock; PostgreSQL: one pathbot_job call
+        (migration 0009) in the batch statement, which locks the session row (FOR UPDATE)
+        before checking and counting, then reads it back."""
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         """Go back: delete the answer to `question - 1` only if `question` is the current

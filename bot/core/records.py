@@ -36,9 +36,11 @@ class QuizSession:
 
 @dataclass(frozen=True)
 class AnswerOutcome:
-    """What `Store.answer` did: `wrote` (this call stored the answer) and the session, read
-    in the same transaction: after the write when it wrote, as it stands when it did not
-    (the refusal's reason is in it), None when there is no such session."""
+    """What `Store.answer` did: `wrote` (this call stored the answer) and, when it did not,
+    the session as it stands, read in the same transaction (the refusal's reason is in it;
+    None when there is no such session). When it wrote, `session` is None: the caller
+    knows where the quiz stands (the next question), and not reading it back is most of
+    what a press costs the store."""
 
     wrote: bool
     session: QuizSession | None

@@ -203,16 +203,16 @@ class Service(Companion):
         return 0 <= q < len(questions) - 1 and 0 <= option < len(questions[q].options)
 
     async def _answer_next(self, user: UserRef, session_id: str, q: int, option: int) -> Reply:
-        """Store.answer checks the press where it writes and hands back the session: the
-        next question on success; else the same refusal `ensure_can_answer` gives."""
+        """Store.answer checks the press where it writes: the next question on success;
+        else, from the session it hands back, the same refusal `ensure_can_answer` gives."""
         done = await self.store.answer(session_id, user, self.content.version, q, option,
                                        self.clock())
+        if done.wrote:
+            return Reply(build.question_at(self.content, session_id, q + 1))
         if done.session is None:
             raise UnknownSession()
-        if not done.wrote:
-            ensure_can_answer(done.session, user, q, self.content.version)
-            raise AlreadyAnswered()  # not reached: the store checks exactly these
-        return Reply(build.question(self.content, done.session))
+        ensure_can_answer(done.session, user, q, self.content.version)
+        raise AlreadyAnswered()  # not reached: the store checks exactly these
 
     async def _answer(self, user: UserRef, session: QuizSession, q: int, option: int) -> Reply:
         ensure_can_answer(session, user, q, self.content.version)

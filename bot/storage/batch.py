@@ -8,9 +8,9 @@ meantime queue up for the next round. No timer: a lone call runs at once.
 
 `GroupCommit`: a write is a `Job`, a gate statement and follow-up statements that run only
 if the gate changed exactly one row; the job's answer (True: it wrote) is that test. A job
-may also carry a `read`, a SELECT run after its statements in the same transaction whether
-or not it wrote, whose rows it hands back (`submit_read`: an answer press and the session
-it leaves, in one job). A round
+may also carry a `read`, a SELECT run in the same transaction when its gate refused, whose
+rows it hands back (`submit_read`: an answer press, and the session that says why it was
+refused, in one job). A round
 opens a write transaction (the store's `_write()`: its lock, `BEGIN IMMEDIATE`), takes the
 jobs queued so far, runs them in order (in one round trip: `run_jobs`), commits, and only
 then resolves their futures, so a caller never hears True for a write that was rolled back.
@@ -56,7 +56,7 @@ class Job:
     gate: Statement
     then: tuple[Statement, ...]
     future: asyncio.Future[bool]
-    read: Statement | None = None  # run last, in the job's transaction, written or not
+    read: Statement | None = None  # run last, in the job's transaction, if the gate refused
     # What `read` returned (PostgresStore: what the gate's call returned besides "wrote"),
     # replaced each time the job runs: a job rerun alone after its round failed reads again.
     found: list[Any] = field(default_factory=list)
@@ -170,7 +170,8 @@ class GroupCommit(_Drain[Job]):
     async def submit_read(
         self, gate: Statement, then: Sequence[Statement] = (), read: Statement | None = None
     ) -> tuple[bool, list[Any]]:
-        """`submit`, then `read` in the same transaction: (wrote, the rows it read)."""
+        """`submit`, then `read` in the same transaction if the gate refused: (wrote, the
+        rows it read; none when it wrote)."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         job = Job(gate, tuple(then), future, read)
         self._queue(job)
@@ -269,7 +270,7 @@ async def run_jobs(
         changed = (await conn.execute(*job.gate)).rowcount == 1
         for sql, params in job.then if changed else ():
             await conn.execute(sql, params)
-        if job.read is not None:
+        if job.read is not None and not changed:
             job.found[:] = await conn.execute_fetchall(*job.read)
         wrote.append(changed)
     return wrote
@@ -315,7 +316,7 @@ def _run_jobs(database: sqlite3.Connection, jobs: list[Job]) -> list[bool]:
         changed = database.execute(*job.gate).rowcount == 1
         for sql, params in job.then if changed else ():
             database.execute(sql, params)
-        if job.read is not None:
+        if job.read is not None and not changed:
             job.found[:] = database.execute(*job.read).fetchall()
         wrote.append(changed)
     return wrote

@@ -15,7 +15,8 @@ Guarantees, and how they hold when several processes share the database (READ CO
   committed, a failing batch retried job by job), and a batch is ONE statement, a call of
   pathbot_job per job (migrations 0008 and 0009), atomic by itself: no BEGIN/COMMIT round
   trips. An answer press (`answer`) is one such call: it locks the session row, checks
-  the press, writes, and returns the session, so a press costs one batch and no read.
+  the press, writes, and returns the session (kept only when it refused), so a press
+  costs one batch and no read.
   Concurrent `get_session` and `get_quiz_card` calls share one SELECT each
   (batch.ReadGroup). Pooled connections go back without asyncpg's reset query
   (postgres_connect.PoolConnection says why), so a read is one round trip too. A batch
@@ -241,15 +242,15 @@ class PostgresStore(PostgresPaths, PostgresTally, PostgresInstalls, PostgresIden
 
 async def run_jobs(conn: Conn, jobs: list[Job]) -> list[bool]:
     """The group commit's jobs (pathbot_job calls), in order, in one statement: PostgreSQL
-    commits it (one WAL flush) or, if any job raises, none of it. A press's session goes
-    to its job's `found` (None: no such session)."""
+    commits it (one WAL flush) or, if any job raises, none of it. A refused press's
+    session goes to its job's `found` (nothing: it wrote, or there is no such session)."""
     if any(job.gate[0] != WRITE or job.then or job.read for job in jobs):
         raise ValueError("PostgresStore's group commit takes pathbot_job jobs only")
     columns = list(zip(*(job.gate[1] for job in jobs), strict=True))
     wrote = []
     for job, (done,) in zip(jobs, await conn.fetch(WRITES, *columns), strict=True):
         wrote.append(bool(done["wrote"]))
-        if done["session"] is not None:
+        if not done["wrote"] and done["session"] is not None:  # as Store.answer hands back
             job.found[:] = [session_from_row(done["session"], done["answers"])]
     return wrote
 

@@ -154,7 +154,7 @@ class SqliteStore(SqliteConnection, SqlitePaths, SqliteTally, SqliteInstalls, Sq
                   "option": option, "now": now}
         wrote, found = await self._group.submit_read(
             (INSERT_CHECKED_ANSWER, params), read=(SELECT_ANSWERED, (session_id,)))
-        return AnswerOutcome(wrote, _answered_session(found[0]) if found else None)
+        return AnswerOutcome(wrote, _answered_session(found[0]) if found else None)  # refused
 
     async def undo_answer(self, session_id: str, question: int, now: float) -> bool:
         return await self._group.submit(

@@ -28,15 +28,13 @@ async def answers(db_url: str, sid: str = "s1") -> list[tuple[int, int]]:
         db_url, "SELECT question, option FROM answers WHERE session_id = ? ORDER BY 1", sid)]
 
 
-async def test_answer_writes_and_returns_the_session_after_the_write(store: Store) -> None:
+async def test_answer_writes_and_reads_nothing_back(store: Store) -> None:
     session = await start(store, "s1")
     version = session.content_version
-    first = await store.answer("s1", ALICE, version, 0, 2, 20.0)
-    assert first == AnswerOutcome(True, replace(session, answers=(2,), updated_at=20.0))
-    assert await store.get_session("s1") == first.session
-    second = await store.answer("s1", ALICE, version, 1, 0, 30.5)
-    assert second == AnswerOutcome(True, replace(session, answers=(2, 0), updated_at=30.5))
-    assert await store.get_session("s1") == second.session
+    assert await store.answer("s1", ALICE, version, 0, 2, 20.0) == AnswerOutcome(True, None)
+    assert await store.get_session("s1") == replace(session, answers=(2,), updated_at=20.0)
+    assert await store.answer("s1", ALICE, version, 1, 0, 30.5) == AnswerOutcome(True, None)
+    assert await store.get_session("s1") == replace(session, answers=(2, 0), updated_at=30.5)
     # The last answer goes on through record_answer, with the result: the same session.
     assert await store.record_answer("s1", 2, 1, 40.0, make_result("s1"))
     stored = await store.get_session("s1")
@@ -102,11 +100,13 @@ async def test_double_presses_from_two_processes_store_one_answer(
                 for sid, option, by in presses))
             for sid in sids:
                 mine = [o for (s, _, _), o in zip(presses, outcomes, strict=True) if s == sid]
-                winners = [o for o in mine if o.wrote]
-                assert len(winners) == 1, (sid, question)
-                chosen = winners[0].session
+                winners = [(option, o) for (s, option, _), o in zip(presses, outcomes, strict=True)
+                           if s == sid and o.wrote]
+                assert len(winners) == 1 and winners[0][1].session is None, (sid, question)
+                chosen = await store.get_session(sid)
                 assert chosen is not None and chosen.position == question + 1
-                for loser in mine:  # each read in its own transaction, after the winner's
+                assert chosen.answers[-1] == winners[0][0]
+                for loser in (o for o in mine if not o.wrote):  # read after the winner's
                     assert loser.session is not None
                     assert loser.session.answers == chosen.answers
         for sid in sids:
@@ -119,8 +119,8 @@ async def test_answers_racing_back_from_two_processes_never_leave_a_gap(
     store: Store, db_url: str
 ) -> None:
     """Presses of an answer and of Back for the same question, in every order, from two
-    stores: whatever lands, the answers stay 0..n-1, and each answer's outcome shows the
-    session it left."""
+    stores: whatever lands, the answers stay 0..n-1, and each refused answer's outcome
+    shows the session as it stood."""
     two = await open_db(db_url)
     rng = random.Random(9)
     try:
@@ -139,8 +139,8 @@ async def test_answers_racing_back_from_two_processes_never_leave_a_gap(
             stored = [q for q, _ in await answers(db_url)]
             assert stored == list(range(len(stored))), step
             for outcome in outcomes:
-                if isinstance(outcome, AnswerOutcome) and outcome.wrote:
-                    assert outcome.session is not None and outcome.session.position == n + 1
+                if isinstance(outcome, AnswerOutcome):
+                    assert (outcome.session is None) is outcome.wrote  # refused: as it stood
     finally:
         await two.close()
 
@@ -154,8 +154,8 @@ async def test_a_burst_of_answers_is_one_batch(store: Store, db_url: str) -> Non
     outcomes = await asyncio.gather(*(
         store.answer(sid, user, f"v-{sid}", 0, 1, 5.0) for sid, user in users.items()))
     assert _batch_histogram() == (batches + 1, jobs + len(users))  # one round, every press
-    assert all(o.wrote for o in outcomes)
-    assert [o.session for o in outcomes] == [
+    assert outcomes == [AnswerOutcome(True, None)] * len(users)
+    assert [await store.get_session(sid) for sid in users] == [
         replace(started[sid], answers=(1,), updated_at=5.0) for sid in users]
     assert await raw(db_url, "SELECT count(*) FROM answers") == [(len(users),)]
 
@@ -165,7 +165,7 @@ async def test_a_burst_of_answers_is_one_batch(store: Store, db_url: str) -> Non
 async def test_a_job_reads_in_its_transaction_on_the_thread_or_through_the_public_api(
     tmp_path: Path, in_thread: bool
 ) -> None:
-    """A job's `read` runs after its statements, whether or not it wrote, in both ways
+    """A job's `read` runs after its statements only if its gate refused, in both ways
     run_jobs runs jobs (one hop to aiosqlite's thread, or statement by statement)."""
     async with aiosqlite.connect(tmp_path / "jobs.sqlite3", isolation_level=None) as conn:
         await conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
@@ -176,4 +176,4 @@ async def test_a_job_reads_in_its_transaction_on_the_thread_or_through_the_publi
         await conn.execute("BEGIN IMMEDIATE")
         assert await run_jobs(conn, jobs, in_thread) == [True, False, True]
         await conn.execute("COMMIT")
-    assert [[tuple(row) for row in job.found] for job in jobs] == [[(1,)], [(1,)], [(2,)]]
+    assert [[tuple(row) for row in job.found] for job in jobs] == [[], [(1,)], []]
