@@ -437,6 +437,25 @@ async def test_fake_http_contract_without_discord_py(fake: FakeDiscord, start: S
     assert fake.calls("GET", "/nowhere")[0].status == 404
 
 
+async def test_callback_object_only_when_asked(fake: FakeDiscord, start: Start) -> None:
+    """As Discord: a callback answers 204 No Content unless `with_response` asks for the
+    callback object; the message is created either way."""
+    await start(discord.Client(intents=discord.Intents.default()))  # answers nothing itself
+    quiet, asked = await fake.slash("x"), await fake.slash("y")
+    async with aiohttp.ClientSession() as http:
+        for sent, query in ((quiet, ""), (asked, "?with_response=true")):
+            url = f"{fake.api_base}/interactions/{sent.id}/{sent.token}/callback{query}"
+            reply = {"type": 4, "data": {"content": f"to {sent.id}"}}
+            async with http.post(url, json=reply) as response:
+                if query:
+                    body = await response.json()
+                    assert body["resource"]["message"]["content"] == f"to {sent.id}"
+                else:
+                    assert response.status == 204 and await response.read() == b""
+            original = fake.original_message(sent)
+            assert original is not None and original["content"] == f"to {sent.id}"
+
+
 def _interaction_without_token(fake: FakeDiscord) -> dict[str, Any]:
     payload = fake.interaction_payload(2, {"id": fake.snowflake(), "name": "x", "type": 1})
     del payload["token"]

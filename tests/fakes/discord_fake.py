@@ -1445,6 +1445,8 @@ class FakeDiscord(LoopbackServer):
         state.responded = True
         message = self._callback_message(state, kind, data)
         await self._keep_uploads(request, data, message)
+        if request.query.get("with_response", "").lower() not in ("1", "true"):
+            return web.Response(status=204)  # Discord sends the callback object only if asked
         return _json(self._callback_reply(state, kind, message))
 
     def _callback_refusal(

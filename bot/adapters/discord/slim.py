@@ -8,7 +8,8 @@ that is not the shape we expect exactly as it came:
   pressed button for the PathbotButton DynamicItem; pathbot reads its id and that button;
 - the message Discord echoes back in the answer to an interaction (`SlimAnswers`):
   discord.py asks every callback `with_response=1` and parses the echo (embeds, buttons,
-  author, mentions) into an InteractionMessage; pathbot only reads the message's id.
+  author, mentions) into an InteractionMessage; pathbot only reads the message's id, and
+  for an edit of the pressed message (nearly every press) does not ask for it at all.
 
 And one thing discord.py leaves behind: every press is two reference cycles (`released`).
 """
@@ -20,12 +21,17 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
+from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.core.actions import ANY_ACTION
 
 COMPONENT = 3  # interaction type of a button press
 COMPONENTS_V2 = 1 << 15  # message flag: a layout discord.py parses differently; left alone
+# Callbacks that edit (or will edit) the message whose button was pressed: its id is the
+# press's, so the callback object is not asked for (Discord then answers 204, no body).
+EDITS_PRESSED = (discord.InteractionResponseType.deferred_message_update.value,
+                 discord.InteractionResponseType.message_update.value)
 
 
 def slim_pressed_messages(client: discord.Client) -> None:
@@ -81,13 +87,26 @@ class SlimAnswers(AsyncWebhookAdapter):
     author, mentions): for pathbot's cards about as much work as parsing the press itself.
     pathbot reads only `message_id` of the answer, which is in the callback's `interaction`
     part, so the echoed message is dropped before discord.py sees it; `resource.message`
-    becomes None. The edit of a deferred answer keeps its message but without embeds and
-    buttons (pathbot reads its id). Installed per task through discord.py's own ContextVar
-    (`async_context`), so only what the client's task starts uses it: `use_slim_answers`.
+    becomes None. An edit of the pressed message does not ask for the callback object at
+    all (`with_response`): Discord answers 204, and discord.py is handed the callback it
+    would have read, without the message (`bare_callback`). The edit of a deferred answer
+    keeps its message but without embeds and buttons (pathbot reads its id). Installed per
+    task through discord.py's own ContextVar (`async_context`), so only what the client's
+    task starts uses it: `use_slim_answers`.
     """
 
-    async def create_interaction_response(self, *args: Any, **kwargs: Any) -> Any:
-        return without_echo(await super().create_interaction_response(*args, **kwargs))
+    async def create_interaction_response(
+        self, interaction_id: int, token: str, *, session: Any, params: Any, **proxy: Any
+    ) -> Any:
+        payload = params.payload
+        kind = payload.get("type") if isinstance(payload, dict) else None
+        if params.files or kind not in EDITS_PRESSED:
+            return without_echo(await super().create_interaction_response(
+                interaction_id, token, session=session, params=params, **proxy))
+        route = Route("POST", "/interactions/{webhook_id}/{webhook_token}/callback",
+                      webhook_id=interaction_id, webhook_token=token)
+        await self.request(route, session, payload=payload, **proxy)  # errors as discord.py's
+        return bare_callback(interaction_id, kind)
 
     async def edit_original_interaction_response(self, *args: Any, **kwargs: Any) -> Any:
         return without_content(
@@ -98,6 +117,12 @@ def use_slim_answers() -> None:
     """Answer interactions through SlimAnswers in this task and every task it starts (a
     ContextVar: tasks copy the context they are created in)."""
     async_context.set(SlimAnswers())  # type: ignore[no-untyped-call]  # discord.py's __init__
+
+
+def bare_callback(interaction_id: int, kind: int) -> dict[str, Any]:
+    """The callback object Discord would have sent, without its message (for discord.py's
+    InteractionCallbackResponse)."""
+    return {"interaction": {"id": str(interaction_id)}, "resource": {"type": kind}}
 
 
 def without_echo(data: Any) -> Any:

@@ -9,6 +9,7 @@ from bot.adapters.discord.render import render
 from bot.adapters.discord.slim import COMPONENTS_V2, slim_press, without_content, without_echo
 from bot.core import actions
 from bot.core.cards import Button, Card, Section
+from tests.adapters.discord.conftest import Harness, title
 
 PRESSED = actions.build("ans", "sessionA", 2, 1)
 
@@ -70,3 +71,16 @@ def test_odd_answers_are_left_as_they_came() -> None:
         before = copy.deepcopy(odd)
         assert without_echo(odd) == before
         assert without_content(odd) == before
+
+
+async def test_an_edit_of_the_pressed_message_asks_for_no_callback_object(bot: Harness) -> None:
+    """slim.SlimAnswers: the answer to a press that replaces its message goes without
+    `with_response` (Discord answers 204 and sends no copy of the card back); a new private
+    message (Start) still asks, as discord.py does, and both are shown."""
+    quiz = await bot.post_quiz()
+    private, _ = await bot.start_quiz(quiz)
+    shown = await bot.answer(private)
+    assert title(shown).endswith("2/10")
+    start, answer = bot.fake.calls("POST", "/interactions/")[-2:]
+    assert start.query == {"with_response": "1"} and start.status == 200
+    assert answer.query == {} and answer.status == 204
