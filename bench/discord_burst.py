@@ -234,8 +234,21 @@ class GcWatch:
 
 def usage(gc_watch: GcWatch | None = None) -> dict[str, Any]:
     own = resource.getrusage(resource.RUSAGE_SELF)
-    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_mb": own.ru_maxrss / 1024,
+    return {"cpu_s": own.ru_utime + own.ru_stime, "peak_rss_mb": peak_rss_mb(own),
             **(gc_watch.figures() if gc_watch else {})}
+
+
+def peak_rss_mb(own: resource.struct_rusage) -> float:
+    """This process's own peak RSS. Not ru_maxrss on Linux: it survives execve, so a child
+    started by this (by then large) driver would report the driver's size, not its own
+    (every bot measured second in a run did, until 2026-12-06)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return own.ru_maxrss / 1024
+    kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")),
+               None)
+    return int(kib) / 1024 if kib is not None else own.ru_maxrss / 1024
 
 
 async def serve(kind: str, api_base: str, gateway_url: str) -> None:

@@ -99,6 +99,7 @@ class RecordedRequest:
     files: tuple[str, ...]  # file names of multipart uploads
     status: int
     at: float  # time.perf_counter() when the request arrived
+    connection: int = 0  # the client's port: requests on one connection share it
 
 
 @dataclass(frozen=True)
@@ -1324,9 +1325,10 @@ class FakeDiscord(LoopbackServer):
         response = self._refusal(request) or await self._handle(handler, request)
         path = request.path[len(API_PREFIX) :]
         query = dict(request.query)
-        self.requests.append(
-            RecordedRequest(request.method, path, query, body, files, response.status, at)
-        )
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.requests.append(RecordedRequest(
+            request.method, path, query, body, files, response.status, at,
+            peer[1] if peer else 0))
         await self._notify()
         return response
 

@@ -20,6 +20,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.adapters.discord.client import http_connector
 from bot.adapters.discord.render import CardView, Rendered
 from bot.adapters.discord.slim import slim_pressed_messages, use_slim_answers
 from bot.core.actions import ANY_ACTION
@@ -87,7 +88,8 @@ class FloorBot(discord.Client):
         options.setdefault("guild_ready_timeout", FAST_GUILD_READY_TIMEOUT)
         super().__init__(intents=discord.Intents(guilds=True), max_messages=None,
                          member_cache_flags=discord.MemberCacheFlags.none(),
-                         allowed_mentions=discord.AllowedMentions.none(), **options)
+                         allowed_mentions=discord.AllowedMentions.none(),
+                         connector=http_connector(), **options)
         slim_pressed_messages(self)
 
     async def start(self, token: str, *, reconnect: bool = True) -> None:

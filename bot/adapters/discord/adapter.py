@@ -10,7 +10,7 @@ import discord
 from aiohttp import web
 
 from bot.adapters.base import StartError
-from bot.adapters.discord.client import PathbotClient, set_endpoints
+from bot.adapters.discord.client import HTTP_CONNECTIONS, PathbotClient, set_endpoints
 from bot.adapters.discord.delivery import Direct, Responder, Tally
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.identify import SPACING
@@ -34,7 +34,9 @@ class DiscordAdapter:
       which the request fails instead of blocking;
     - ready_timeout: how long start() waits for login, command sync and READY of every
       shard, plus identify_spacing for each shard after the first (they take turns);
-    - identify_spacing: seconds between IDENTIFYs of one bucket, across processes (identify.py).
+    - identify_spacing: seconds between IDENTIFYs of one bucket, across processes (identify.py);
+    - http_connections: at most this many HTTP connections open to one Discord host
+      (client.py, HTTP_CONNECTIONS).
     """
 
     name = "discord"
@@ -50,6 +52,7 @@ class DiscordAdapter:
         max_ratelimit_timeout: float = 60.0,
         ready_timeout: float = 60.0,
         identify_spacing: float = SPACING,
+        http_connections: int = HTTP_CONNECTIONS,
     ) -> None:
         self.config = config
         self.service = service
@@ -59,6 +62,7 @@ class DiscordAdapter:
         self.max_ratelimit_timeout = max_ratelimit_timeout
         self.ready_timeout = ready_timeout
         self.identify_spacing = identify_spacing
+        self.http_connections = http_connections
         self.client: PathbotClient | None = None
         self._tally: Tally | None = None
         self._task: asyncio.Task[None] | None = None
@@ -94,6 +98,7 @@ class DiscordAdapter:
             shard_count=self.config.discord_shard_count,
             shard_ids=self.config.discord_shard_ids,
             identify_spacing=self.identify_spacing,
+            http_connections=self.http_connections,
         )
         self.client = client
         self._task = asyncio.create_task(client.start(self.config.discord_token),

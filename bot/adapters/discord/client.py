@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -58,6 +59,23 @@ class Tree(app_commands.CommandTree[discord.Client]):
             await report(interaction, error)
 
 
+# discord.py opens as many HTTP connections as requests are in flight (its connector has no
+# limit): a burst of a thousand presses opened about 900 connections, each a TCP (and, to
+# Discord, TLS) handshake and some thirty objects kept for the pool. aiohttp's own default
+# caps a host at 100; at 200, one process still has more callbacks in flight than it
+# answers per round trip to Discord (~1,500/s at best here).
+HTTP_CONNECTIONS = 200
+
+
+def http_connector(requests: int = HTTP_CONNECTIONS, shards: int = 1) -> aiohttp.TCPConnector:
+    """discord.py's connector, with at most `requests` connections for REST requests to one
+    host (the ones beyond wait for a free one), plus one per shard: a shard's gateway
+    websocket holds a connection for as long as it is open, and should the gateway be on
+    the REST host (a proxy; the fake), the requests must not wait for it. 0: no cap (as
+    discord.py's own). Needs a running event loop."""
+    return aiohttp.TCPConnector(limit=0, limit_per_host=requests + shards if requests else 0)
+
+
 class PathbotClient(discord.AutoShardedClient):
     def __init__(
         self,
@@ -70,6 +88,7 @@ class PathbotClient(discord.AutoShardedClient):
         shard_count: int | None = None,
         shard_ids: tuple[int, ...] | None = None,
         identify_spacing: float = SPACING,
+        http_connections: int = HTTP_CONNECTIONS,
     ) -> None:
         chosen: dict[str, Any] = {} if shard_ids is None else {"shard_ids": list(shard_ids)}
         super().__init__(
@@ -81,6 +100,8 @@ class PathbotClient(discord.AutoShardedClient):
             max_messages=None,
             member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=discord.AllowedMentions.none(),
+            connector=http_connector(http_connections,
+                                     len(shard_ids) if shard_ids else shard_count or 1),
         )
         self.service = service
         self.guild_id = guild_id
