@@ -1,7 +1,8 @@
 """A burst of Discord button presses: pathbot against a minimal discord.py bot.
 
     .venv/bin/python bench/discord_burst.py [--n 1000] [--answers 10] [--rate 200]
-                                            [--metrics-cost | --gc-cost | --floor]
+                                            [--metrics-cost | --gc-cost | --floor |
+                                             --capped]
                                             [--pairs K]
 
 N distinct users press Start on one quiz card, then answer question after question, each
@@ -22,7 +23,9 @@ were dispatched (seconds into the paced run): a cluster is a stall, not a steady
 --metrics-cost compares pathbot with pathbot without metrics (PATHBOT_METRICS=0: no store
 timing, no counters) instead of the minimal bot: what the Prometheus metrics cost;
 --gc-cost compares it with pathbot under CPython's default collector thresholds (the
-policy of bot/heap.py off); --floor compares it with FloorBot (tests/fakes), the least
+policy of bot/heap.py off); --capped with the minimal bot given pathbot's cap on HTTP
+connections (like for like: discord.py's own connector has none); --floor compares it
+with FloorBot (tests/fakes), the least
 pathbot's job needs from discord.py: DynamicItem buttons answered with a question card
 built once, through pathbot's client options and trimming, no store and no service.
 Each bot's collections (count, total and longest pause per generation, by gc.callbacks)
@@ -50,7 +53,7 @@ sys.path.insert(0, str(REPO))
 from bench.quiet_driver import not_collecting  # noqa: E402
 from bot import metrics  # noqa: E402
 from bot.adapters.discord import DiscordAdapter  # noqa: E402
-from bot.adapters.discord.client import set_endpoints  # noqa: E402
+from bot.adapters.discord.client import http_connector, set_endpoints  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.content import load_content  # noqa: E402
 from bot.core.service import Service  # noqa: E402
@@ -66,7 +69,7 @@ from tests.fakes.minimal_discord_bot import (  # noqa: E402
 )
 
 TOKEN = "bench-token-0123456789"
-BASELINES = ("minimal", "floor")  # reference bots of tests/fakes, not pathbot
+BASELINES = ("minimal", "floor", "capped")  # reference bots of tests/fakes, not pathbot
 DEFAULT_GC = gc.get_threshold()  # CPython's, before bot/heap.py changes them
 FIRST_USER = 2_000_000_000_000_000_000
 Press = tuple[str, str, int]  # custom_id, message id, user id
@@ -271,7 +274,8 @@ async def serve(kind: str, api_base: str, gateway_url: str) -> None:
             await adapter.start()
         else:
             set_endpoints(config)
-            bot = MinimalBot() if kind == "minimal" else FloorBot()
+            bot = (MinimalBot() if kind == "minimal" else FloorBot() if kind == "floor"
+                   else MinimalBot(connector=http_connector()))  # capped
             task = asyncio.create_task(bot.start(TOKEN))
             while not bot.is_ready():  # wait_until_ready() needs a logged-in client
                 await asyncio.sleep(0.01)
@@ -370,6 +374,9 @@ def main() -> None:
     parser.add_argument("--gc-cost", action="store_true",
                         help="compare with pathbot under CPython's default collector "
                              "thresholds (bot/heap.py's policy off), not the minimal bot")
+    parser.add_argument("--capped", action="store_true",
+                        help="compare with the minimal bot given pathbot's cap on HTTP "
+                             "connections (client.http_connector), not discord.py's none")
     parser.add_argument("--floor", action="store_true",
                         help="compare with FloorBot (DynamicItem buttons answered with a card, "
                              "none of pathbot's own work), not the minimal bot")
@@ -382,7 +389,7 @@ def main() -> None:
         asyncio.run(serve(*args.serve))
         return
     base = ("no-metrics" if args.metrics_cost else "default-gc" if args.gc_cost
-            else "floor" if args.floor else "minimal")
+            else "floor" if args.floor else "capped" if args.capped else "minimal")
     ratios = []
     for pair in range(args.pairs):  # ABBA: a load that drifts hits both kinds alike
         kinds = ("pathbot", base) if pair % 2 == 0 else (base, "pathbot")

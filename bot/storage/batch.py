@@ -58,7 +58,8 @@ class Job:
     future: asyncio.Future[bool]
     read: Statement | None = None  # run last, in the job's transaction, if the gate refused
     # What `read` returned (PostgresStore: what the gate's call returned besides "wrote"),
-    # replaced each time the job runs: a job rerun alone after its round failed reads again.
+    # replaced each time the job runs (emptied when it writes): a job rerun alone after its
+    # round failed reads again.
     found: list[Any] = field(default_factory=list)
 
 
@@ -270,8 +271,8 @@ async def run_jobs(
         changed = (await conn.execute(*job.gate)).rowcount == 1
         for sql, params in job.then if changed else ():
             await conn.execute(sql, params)
-        if job.read is not None and not changed:
-            job.found[:] = await conn.execute_fetchall(*job.read)
+        if job.read is not None:  # a rerun that writes must not keep the refusal's rows
+            job.found[:] = [] if changed else await conn.execute_fetchall(*job.read)
         wrote.append(changed)
     return wrote
 
@@ -316,7 +317,7 @@ def _run_jobs(database: sqlite3.Connection, jobs: list[Job]) -> list[bool]:
         changed = database.execute(*job.gate).rowcount == 1
         for sql, params in job.then if changed else ():
             database.execute(sql, params)
-        if job.read is not None and not changed:
-            job.found[:] = database.execute(*job.read).fetchall()
+        if job.read is not None:  # a rerun that writes must not keep the refusal's rows
+            job.found[:] = [] if changed else database.execute(*job.read).fetchall()
         wrote.append(changed)
     return wrote

@@ -250,8 +250,8 @@ async def run_jobs(conn: Conn, jobs: list[Job]) -> list[bool]:
     wrote = []
     for job, (done,) in zip(jobs, await conn.fetch(WRITES, *columns), strict=True):
         wrote.append(bool(done["wrote"]))
-        if not done["wrote"] and done["session"] is not None:  # as Store.answer hands back
-            job.found[:] = [session_from_row(done["session"], done["answers"])]
+        refused = not done["wrote"] and done["session"] is not None  # as Store.answer tells
+        job.found[:] = [session_from_row(done["session"], done["answers"])] if refused else []
     return wrote
 
 

@@ -49,7 +49,7 @@ WHERE EXISTS (SELECT 1 FROM sessions
 ON CONFLICT (session_id, question) DO NOTHING"""
 # The session and its answers in ONE row, "question:option" pairs (group_concat's order is
 # not defined, hence the question in each pair): about a third cheaper per press than
-# SELECT_SESSIONS's row per answer, now that each press reads its own session.
+# SELECT_SESSIONS's row per answer, now that a refused press reads its own session.
 SELECT_ANSWERED = """
 SELECT s.*, (SELECT group_concat(question || ':' || option) FROM answers
              WHERE session_id = s.id) AS answered

@@ -35,8 +35,8 @@ class DiscordAdapter:
     - ready_timeout: how long start() waits for login, command sync and READY of every
       shard, plus identify_spacing for each shard after the first (they take turns);
     - identify_spacing: seconds between IDENTIFYs of one bucket, across processes (identify.py);
-    - http_connections: at most this many HTTP connections open to one Discord host
-      (client.py, HTTP_CONNECTIONS).
+    - http_connections: at most this many HTTP connections (plus one per shard) open to one
+      Discord host; 0 for discord.py's none (client.py, HTTP_CONNECTIONS).
     """
 
     name = "discord"

@@ -68,11 +68,14 @@ HTTP_CONNECTIONS = 200
 
 
 def http_connector(requests: int = HTTP_CONNECTIONS, shards: int = 1) -> aiohttp.TCPConnector:
-    """discord.py's connector, with at most `requests` connections for REST requests to one
-    host (the ones beyond wait for a free one), plus one per shard: a shard's gateway
-    websocket holds a connection for as long as it is open, and should the gateway be on
-    the REST host (a proxy; the fake), the requests must not wait for it. 0: no cap (as
-    discord.py's own). Needs a running event loop."""
+    """discord.py's connector, with at most `requests` + `shards` connections to one host
+    (requests beyond wait for a free one). The shards' share is headroom, not a reservation:
+    a shard's gateway websocket holds a connection while it is open, so should the gateway
+    be on the REST host (a proxy; the fake) the REST requests still have `requests`. With
+    automatic sharding the count is not known here (1 is assumed); Discord's gateway is
+    another host. 0: no cap (as discord.py's own). Needs a running event loop."""
+    if requests < 0:
+        raise ValueError(f"http_connections must be 0 (no cap) or more, not {requests}")
     return aiohttp.TCPConnector(limit=0, limit_per_host=requests + shards if requests else 0)
 
 
