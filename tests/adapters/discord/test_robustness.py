@@ -63,3 +63,20 @@ async def test_rate_limited_callback_is_retried(bot: Harness, fake: FakeDiscord)
 
     assert shown["flags"] & EPHEMERAL
     assert [r.status for r in fake.calls("POST", f"/interactions/{sent.id}/")] == [429, 200]
+
+
+async def test_rate_limited_or_failing_answer_edit_is_retried(
+    bot: Harness, fake: FakeDiscord
+) -> None:
+    """An answer's edit of the pressed message goes without `with_response` (slim.py) but
+    through discord.py's request all the same: a 429 waits and a 5xx retries."""
+    private, _ = await bot.start_quiz(await bot.post_quiz())
+    fake.rate_limit_next(r"/callback$", retry_after=0.05)
+    sent = await bot.press(buttons(fake.messages[private])[0], private)
+    assert title(await bot.reply(sent)).endswith("2/10")
+    assert [r.status for r in fake.calls("POST", f"/interactions/{sent.id}/")] == [429, 204]
+
+    fake.fail_next(r"/callback$", status=502)
+    sent = await bot.press(buttons(fake.messages[private])[0], private)
+    assert title(await bot.reply(sent, timeout=5)).endswith("3/10")
+    assert [r.status for r in fake.calls("POST", f"/interactions/{sent.id}/")] == [502, 204]
