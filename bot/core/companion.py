@@ -1,6 +1,7 @@
 """After the quiz: the learning path as something to walk — stage progress and reminders.
 
-A mixin of Service (service.py): the path card with its progress and buttons, the Done /
+A mixin of Service (service.py): the path card with its progress and buttons, /path and
+the path button (a DM, or the card privately when the DM cannot be sent), the Done /
 Undo / Remind me / Stop reminders presses, and the reminder card the scheduler sends
 (reminders.py). Progress is stored per person and role; a press is checked against the
 content version and the owner before anything is written.
@@ -9,16 +10,18 @@ content version and the owner before anything is written.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from bot.core import actions, path_cards
+from bot.core import actions, card_builders, path_cards
 from bot.core.actions import Press
-from bot.core.cards import Card, Reply
-from bot.core.errors import NotYourPath, PathChanged, RoleRemoved
+from bot.core.cards import Card, Reply, Section
+from bot.core.dm import DmOutcome
+from bot.core.errors import NoResultYet, NotYourPath, PathChanged, RoleRemoved, UnknownRole
 from bot.core.learning_paths import advise
 from bot.core.models import Content, LearningPath, UserRef
 from bot.core.path_cards import Progress
 from bot.core.ports import Store
-from bot.core.records import Nudge, QuizResult
+from bot.core.records import Nudge, QuizResult, QuizSession
 
 WEEK = 7 * 24 * 3600.0
 CLOSED_NOTE = ("Your reminders stopped: I couldn't DM you (your DMs are closed). Open them "
@@ -103,3 +106,50 @@ class Companion:
             return None
         progress = await self.progress(nudge.user, nudge.role)
         return path_cards.reminder(self.content, self.content.path_for(nudge.role), progress)
+
+    # -- the path as a DM ------------------------------------------------------------------
+    async def path(self, user: UserRef, role: str | None = None) -> Reply:
+        """The learning path for the role named, else for the latest result, as a DM."""
+        if role:
+            found = self.content.find_role(role)
+            if found is None:
+                raise UnknownRole(role, [r.name for r in self.content.roles])
+            return await self._path_reply(user, found.id, ())
+        latest = await self.store.list_results(user, limit=1)
+        if not latest:
+            raise NoResultYet()
+        session = await self.store.get_session(latest[0].session_id)
+        answers = session.answers if session and self._current(session) else ()
+        return await self._path_reply(user, latest[0].top_role, answers)
+
+    def _current(self, session: QuizSession) -> bool:
+        return session.content_version == self.content.version
+
+    async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
+        card = await self.path_card(user, role_id, answers)
+        note = await self.closed_note(user)
+        if note:  # on the card too: it is what the person sees if the DM fails again
+            card = replace(card, sections=(Section(note), *card.sections))
+        if await self.store.dms_closed(user):
+            return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
+        where = path_cards.progress_line(self.content.path_for(role_id),
+                              await self.store.stages_done(user, role_id))
+        name = self.content.role(role_id).name
+        text = f"I sent you the {name} learning path ({where})."
+        return Reply(card_builders.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
+                     dm=card)
+
+    async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
+        """What to show privately after trying to DM `card`: None when it was sent; else the
+        card itself, noted. CLOSED is remembered (no DM is tried next time)."""
+        if outcome is DmOutcome.SENT:
+            return None
+        if outcome is DmOutcome.CLOSED:
+            await self.store.set_dms_closed(user, self.clock())
+            return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
+        return _with_note(card, "I couldn't DM you just now, so here it is.")
+
+
+def _with_note(card: Card, note: str) -> Card:
+    footer = f"{note} · {card.footer}" if card.footer else note
+    return replace(card, footer=footer)

@@ -10,20 +10,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from bot.core import actions, stats_chart
 from bot.core import card_builders as build
 from bot.core.actions import Press
-from bot.core.cards import Card, Image, Reply, Section
+from bot.core.cards import Card, Image, Reply
 from bot.core.commands import COMMANDS, STATS_REFUSAL, Command, Invocation, Source
 from bot.core.commands import find as find_command
 from bot.core.companion import WEEK, Companion
-from bot.core.dm import DmOutcome
 from bot.core.errors import (
     AlreadyAnswered,
     InvalidAction,
-    NoResultYet,
     NotAllowed,
     RoleRemoved,
     UnknownDimension,
@@ -31,7 +28,6 @@ from bot.core.errors import (
     UnknownSession,
 )
 from bot.core.models import Content, Place, UserRef
-from bot.core.path_cards import progress_line
 from bot.core.ports import Store
 from bot.core.quiz import Outcome, ensure_can_answer, ensure_owner, outcome
 from bot.core.records import QuizCard, QuizResult, QuizSession
@@ -263,47 +259,6 @@ class Service(Companion):
         items = await self.store.list_results(user)
         return build.results(self.content, items, await self.progress_text(user, items))
 
-    async def path(self, user: UserRef, role: str | None = None) -> Reply:
-        """The learning path for the role named, else for the latest result, as a DM."""
-        if role:
-            found = self.content.find_role(role)
-            if found is None:
-                raise UnknownRole(role, [r.name for r in self.content.roles])
-            return await self._path_reply(user, found.id, ())
-        latest = await self.store.list_results(user, limit=1)
-        if not latest:
-            raise NoResultYet()
-        session = await self.store.get_session(latest[0].session_id)
-        answers = session.answers if session and self._current(session) else ()
-        return await self._path_reply(user, latest[0].top_role, answers)
-
-    def _current(self, session: QuizSession) -> bool:
-        return session.content_version == self.content.version
-
-    async def _path_reply(self, user: UserRef, role_id: str, answers: tuple[int, ...]) -> Reply:
-        card = await self.path_card(user, role_id, answers)
-        note = await self.closed_note(user)
-        if note:  # on the card too: it is what the person sees if the DM fails again
-            card = replace(card, sections=(Section(note), *card.sections))
-        if await self.store.dms_closed(user):
-            return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
-        where = progress_line(self.content.path_for(role_id),
-                              await self.store.stages_done(user, role_id))
-        name = self.content.role(role_id).name
-        text = f"I sent you the {name} learning path ({where})."
-        return Reply(build.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
-                     dm=card)
-
-    async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
-        """What to show privately after trying to DM `card`: None when it was sent; else the
-        card itself, noted. CLOSED is remembered (no DM is tried next time)."""
-        if outcome is DmOutcome.SENT:
-            return None
-        if outcome is DmOutcome.CLOSED:
-            await self.store.set_dms_closed(user, self.clock())
-            return _with_note(card, "I couldn't DM you (your DMs are closed), so here it is.")
-        return _with_note(card, "I couldn't DM you just now, so here it is.")
-
     def forget_prompt(self) -> Card:
         return build.forget_prompt()
 
@@ -330,7 +285,3 @@ class Service(Companion):
         png = await asyncio.to_thread(stats_chart.draw, data)
         return Reply(card, image=Image(png, stats_chart.FILENAME, stats_chart.alt_text(data)))
 
-
-def _with_note(card: Card, note: str) -> Card:
-    footer = f"{note} · {card.footer}" if card.footer else note
-    return replace(card, footer=footer)
