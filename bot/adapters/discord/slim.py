@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 import discord
@@ -32,6 +33,10 @@ COMPONENTS_V2 = 1 << 15  # message flag: a layout discord.py parses differently;
 # press's, so the callback object is not asked for (Discord then answers 204, no body).
 EDITS_PRESSED = (discord.InteractionResponseType.deferred_message_update.value,
                  discord.InteractionResponseType.message_update.value)
+# True in the task of a press (`released`): nothing a press does reads which message its
+# answer made (only a command does: /quiz keeps its card's id), so none of its callbacks
+# asks for the callback object either, a new private message (Start) included.
+IN_PRESS: ContextVar[bool] = ContextVar("pathbot_in_press", default=False)
 
 
 def slim_pressed_messages(client: discord.Client) -> None:
@@ -87,9 +92,10 @@ class SlimAnswers(AsyncWebhookAdapter):
     author, mentions): for pathbot's cards about as much work as parsing the press itself.
     pathbot reads only `message_id` of the answer, which is in the callback's `interaction`
     part, so the echoed message is dropped before discord.py sees it; `resource.message`
-    becomes None. An edit of the pressed message does not ask for the callback object at
-    all (`with_response`): Discord answers 204, and discord.py is handed the callback it
-    would have read, without the message (`bare_callback`). The edit of a deferred answer
+    becomes None. An edit of the pressed message, and any answer to a press (IN_PRESS), does
+    not ask for the callback object at all (`with_response`): Discord answers 204, and
+    discord.py is handed the callback it would have read, without the message
+    (`bare_callback`). The edit of a deferred answer
     keeps its message but without embeds and buttons (pathbot reads its id). Installed per
     task through discord.py's own ContextVar (`async_context`), so only what the client's
     task starts uses it: `use_slim_answers`.
@@ -100,7 +106,8 @@ class SlimAnswers(AsyncWebhookAdapter):
     ) -> Any:
         payload = params.payload
         kind = payload.get("type") if isinstance(payload, dict) else None
-        if params.files or kind not in EDITS_PRESSED:
+        if params.files or not isinstance(kind, int) or not (
+                kind in EDITS_PRESSED or IN_PRESS.get()):
             return without_echo(await super().create_interaction_response(
                 interaction_id, token, session=session, params=params, **proxy))
         route = Route("POST", "/interactions/{webhook_id}/{webhook_token}/callback",
@@ -142,7 +149,8 @@ def without_content(data: Any) -> Any:
 
 def released(interaction: discord.Interaction[Any],
              work: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
-    """`work`, then the press's Interaction let go of its InteractionResponse.
+    """`work` as a press (IN_PRESS: its answers ask for no callback object), then the
+    press's Interaction let go of its InteractionResponse.
 
     discord.py's Interaction caches its response object, which points back at it: a cycle
     that keeps the whole press (its Message, Member, User, payload, about 30 objects) until
@@ -154,6 +162,7 @@ def released(interaction: discord.Interaction[Any],
     View._scheduled_task returns when the callback does."""
 
     async def then_release() -> None:
+        IN_PRESS.set(True)  # in this press's own task (discord.py starts one per press)
         try:
             await work
         finally:

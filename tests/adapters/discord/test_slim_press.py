@@ -73,14 +73,17 @@ def test_odd_answers_are_left_as_they_came() -> None:
         assert without_content(odd) == before
 
 
-async def test_an_edit_of_the_pressed_message_asks_for_no_callback_object(bot: Harness) -> None:
-    """slim.SlimAnswers: the answer to a press that replaces its message goes without
-    `with_response` (Discord answers 204 and sends no copy of the card back); a new private
-    message (Start) still asks, as discord.py does, and both are shown."""
+async def test_a_press_asks_for_no_callback_object_a_command_does(bot: Harness) -> None:
+    """slim.SlimAnswers: the answers to presses go without `with_response` (Discord answers
+    204 and sends no copy of the card back), whether they edit the pressed message (an
+    answer) or make a new private one (Start); a slash command still asks, as discord.py
+    does (/quiz keeps its card's message id). All of them are shown."""
     quiz = await bot.post_quiz()
     private, _ = await bot.start_quiz(quiz)
     shown = await bot.answer(private)
     assert title(shown).endswith("2/10")
-    start, answer = bot.fake.calls("POST", "/interactions/")[-2:]
-    assert start.query == {"with_response": "1"} and start.status == 200
+    command, start, answer = bot.fake.calls("POST", "/interactions/")[-3:]
+    assert command.query == {"with_response": "1"} and command.status == 200
+    assert start.query == {} and start.status == 204
     assert answer.query == {} and answer.status == 204
+    await bot.until(bot.card_posted)  # /quiz still knew its message
