@@ -9,7 +9,7 @@ that is not the shape we expect exactly as it came:
 - the message Discord echoes back in the answer to an interaction (`SlimAnswers`):
   discord.py asks every callback `with_response=1` and parses the echo (embeds, buttons,
   author, mentions) into an InteractionMessage; pathbot only reads the message's id, and
-  for an edit of the pressed message (nearly every press) does not ask for it at all.
+  in answer to a press (every answer but a command's) does not ask for it at all.
 
 And one thing discord.py leaves behind: every press is two reference cycles (`released`).
 """
@@ -92,13 +92,13 @@ class SlimAnswers(AsyncWebhookAdapter):
     author, mentions): for pathbot's cards about as much work as parsing the press itself.
     pathbot reads only `message_id` of the answer, which is in the callback's `interaction`
     part, so the echoed message is dropped before discord.py sees it; `resource.message`
-    becomes None. An edit of the pressed message, and any answer to a press (IN_PRESS), does
-    not ask for the callback object at all (`with_response`): Discord answers 204, and
-    discord.py is handed the callback it would have read, without the message
-    (`bare_callback`). The edit of a deferred answer
-    keeps its message but without embeds and buttons (pathbot reads its id). Installed per
-    task through discord.py's own ContextVar (`async_context`), so only what the client's
-    task starts uses it: `use_slim_answers`.
+    becomes None. An answer to a press (IN_PRESS), or any edit of a pressed message (also
+    one answered outside `released`), does not ask for the callback object at all
+    (`with_response`): Discord answers 204, and discord.py is handed the callback it would
+    have read, without the message (`bare_callback`). The edit of a deferred answer keeps
+    its message but without embeds and buttons (pathbot reads its id). Installed per task
+    through discord.py's own ContextVar (`async_context`), so only what the client's task
+    starts uses it: `use_slim_answers`.
     """
 
     async def create_interaction_response(
