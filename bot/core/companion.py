@@ -132,12 +132,12 @@ class Companion:
             card = replace(card, sections=(Section(note), *card.sections))
         if await self.store.dms_closed(user):
             return Reply(_with_note(card, "Your DMs are closed, so here it is instead."))
-        where = path_cards.progress_line(self.content.path_for(role_id),
-                              await self.store.stages_done(user, role_id))
+        done = await self.store.stages_done(user, role_id)
+        where = path_cards.progress_line(self.content.path_for(role_id), done)
         name = self.content.role(role_id).name
         text = f"I sent you the {name} learning path ({where})."
-        return Reply(card_builders.notice("Check your DMs", f"{note}\n\n{text}" if note else text),
-                     dm=card)
+        notice = card_builders.notice("Check your DMs", f"{note}\n\n{text}" if note else text)
+        return Reply(notice, dm=card)
 
     async def after_dm(self, user: UserRef, card: Card, outcome: DmOutcome) -> Card | None:
         """What to show privately after trying to DM `card`: None when it was sent; else the
